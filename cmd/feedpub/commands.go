@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/article"
+	"github.com/feedpub/feedpub/internal/catalog"
+	"github.com/feedpub/feedpub/internal/config"
+	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/publish"
+	"github.com/feedpub/feedpub/internal/server"
+	"github.com/feedpub/feedpub/internal/watch"
+)
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// settings parses a command's flags and resolves them with the environment and config file.
+func settings(name string, args []string, stderr io.Writer, keys ...string) (config.Settings, []string, func() (config.Settings, error), error) {
+	fs := flag.NewFlagSet("feedpub "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	resolve := config.Flags(fs, keys...)
+	if err := fs.Parse(args); err != nil {
+		return config.Settings{}, nil, nil, err
+	}
+	s, err := resolve()
+	if err != nil {
+		return s, nil, nil, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return s, fs.Args(), resolve, nil
+}
+
+func openCatalog(ctx context.Context, s config.Settings, log *slog.Logger) (*catalog.Catalog, error) {
+	return catalog.Open(ctx, catalog.Config{
+		Path:        s.State,
+		Dir:         s.Dir,
+		Authority:   s.Authority,
+		Article:     article.Options{Location: s.Location, MaxSize: s.MaxSize},
+		KeepRemoved: s.KeepRemoved,
+		Logger:      log,
+	})
+}
+
+// publishConfig turns settings into the publisher's view. The Atom feed id is minted once per
+// catalog and stored, so a later change of base URL or authority does not make readers see a
+// new feed.
+func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog, log *slog.Logger) (publish.Config, error) {
+	id := s.FeedID
+	if id == "" {
+		stored, err := cat.Meta(ctx, "feed_id")
+		if err != nil {
+			return publish.Config{}, err
+		}
+		if stored == "" {
+			st, err := cat.Stats(ctx)
+			if err != nil {
+				return publish.Config{}, err
+			}
+			stored = fmt.Sprintf("tag:%s,%s:feed", s.Authority, st.Created.UTC().Format("2006-01-02"))
+			if err := cat.SetMeta(ctx, "feed_id", stored); err != nil {
+				return publish.Config{}, err
+			}
+		}
+		id = stored
+	}
+	return publish.Config{
+		Site: feed.Site{
+			Title:       s.Title,
+			Description: s.Description,
+			BaseURL:     s.BaseURL,
+			Language:    s.Language,
+			FeedID:      id,
+			Author:      article.Author{Name: s.Author, Email: s.AuthorEmail},
+		},
+		FeedSize:    s.FeedSize,
+		Out:         s.Out,
+		KeepRemoved: s.KeepRemoved,
+		Logger:      log,
+	}, nil
+}
+
+// daemonParts is what build and serve both start from: settings, a logger, the open catalog
+// and the publisher's configuration.
+type daemonParts struct {
+	s       config.Settings
+	resolve func() (config.Settings, error)
+	log     *slog.Logger
+	cat     *catalog.Catalog
+	pc      publish.Config
+}
+
+func open(ctx context.Context, name string, args []string, stderr io.Writer) (*daemonParts, error) {
+	s, rest, resolve, err := settings(name, args, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, rest)
+	}
+	if name == "build" && s.Out == "" {
+		return nil, fmt.Errorf("%w: --out is required", errUsage)
+	}
+	log, err := newLogger(stderr, s.LogFormat, s.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(s.Dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("article directory %s: not a directory (create it or pass --dir)", s.Dir)
+	}
+	cat, err := openCatalog(ctx, s, log)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := publishConfig(ctx, s, cat, log)
+	if err != nil {
+		cat.Close()
+		return nil, err
+	}
+	return &daemonParts{s: s, resolve: resolve, log: log, cat: cat, pc: pc}, nil
+}
+
+func build(ctx context.Context, args []string, stderr io.Writer) error {
+	p, err := open(ctx, "build", args, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.cat.Close()
+	pub, err := publish.New(p.cat, p.pc)
+	if err != nil {
+		return err
+	}
+	rep, err := pub.Sync(ctx, true)
+	if err != nil {
+		return err
+	}
+	if len(rep.Rejected) > 0 {
+		p.log.Warn("some files were rejected; see the lines above", "rejected", len(rep.Rejected))
+	}
+	return p.cat.Close()
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	p, err := open(ctx, "serve", args, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.cat.Close()
+	s, log, cat := p.s, p.log, p.cat
+	pub, err := publish.New(cat, p.pc)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{Addr: s.Addr, MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log},
+		pub, pub.Health)
+	pub.SetServer(srv)
+	// Watch before the first reconcile, so that a file dropped during it is seen by one or the other.
+	w, err := watch.New(watch.Config{
+		Root: s.Dir, Settle: s.Settle, Rescan: rescanSetting(s),
+		Ignore: article.Ignored, IgnoreDir: article.IgnoredDir, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.Addr, err)
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	fail := func(err error) {
+		errs <- err
+		cancel()
+	}
+	// Serve at once: until the first render, feeds answer 503 with Retry-After, which readers
+	// handle better than a refused connection during a long first reconcile.
+	wg.Go(func() {
+		if err := srv.Serve(runCtx, ln); err != nil {
+			fail(fmt.Errorf("http: %w", err))
+		}
+	})
+	if _, err := pub.Sync(runCtx, true); err != nil && runCtx.Err() == nil {
+		fail(err)
+	}
+	if runCtx.Err() == nil {
+		h, _ := pub.Health(runCtx)
+		log.Info("serving", "addr", ln.Addr().String(), "dir", s.Dir, "state", s.State,
+			"articles", h.Articles, "base_url", s.BaseURL)
+		batches := make(chan watch.Batch, 64)
+		wg.Go(func() {
+			if err := w.Run(runCtx, batches); err != nil {
+				fail(fmt.Errorf("watch %s: %w", s.Dir, err))
+			}
+		})
+		wg.Go(func() {
+			if err := pub.Run(runCtx, batches); err != nil {
+				fail(err)
+			}
+		})
+		wg.Go(func() { reloadOnHUP(runCtx, p.resolve, cat, pub, batches, log) })
+	}
+	<-runCtx.Done()
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return cat.Close()
+}
+
+func rescanSetting(s config.Settings) time.Duration {
+	if s.Rescan == 0 {
+		return -1 // 0 in the settings means off; the watcher reads 0 as its default
+	}
+	return s.Rescan
+}
+
+// reloadOnHUP re-reads the settings on SIGHUP and asks for a full reconcile. Settings that the
+// running process cannot change (directory, address, state) are reported, not applied.
+func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), cat *catalog.Catalog,
+	pub *publish.Publisher, batches chan<- watch.Batch, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		s, err := resolve()
+		if err != nil {
+			log.Error("reload: settings rejected; keeping the old ones", "err", err)
+			continue
+		}
+		pc, err := publishConfig(ctx, s, cat, log)
+		if err == nil {
+			err = pub.SetConfig(pc)
+		}
+		if err == nil {
+			err = pub.Render(ctx)
+		}
+		if err != nil {
+			log.Error("reload failed; keeping the old settings", "err", err)
+			continue
+		}
+		log.Info("reload: settings applied (dir, addr and state need a restart)", "config", s.File)
+		select {
+		case batches <- watch.Batch{Rescan: true, Reason: "SIGHUP"}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+type pagesFunc func(ctx context.Context, slug string) (*server.Resource, error)
+
+func (f pagesFunc) Page(ctx context.Context, slug string) (*server.Resource, error) {
+	return f(ctx, slug)
+}
+
+func inspect(args []string, stdout, stderr io.Writer) error {
+	s, files, _, err := settings("inspect", args, stderr, "timezone", "max_size")
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%w: name at least one FILE", errUsage)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	failed := false
+	for _, f := range files {
+		a, err := article.ParseFile(f, article.Options{Location: s.Location, MaxSize: s.MaxSize})
+		var rep article.Report
+		if err != nil {
+			failed = true
+			rep = article.ErrorReport(f, err)
+		} else {
+			rep = a.Report(s.Location)
+		}
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}

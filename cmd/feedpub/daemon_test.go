@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// binary is the feedpub executable built once for the integration tests: they run the real
+// program as a user would, on a temp dir and a free port.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "feedpub-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "feedpub")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building feedpub: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// daemon is one running `feedpub serve` process.
+type daemon struct {
+	t     testing.TB
+	cmd   *exec.Cmd
+	base  string // http://127.0.0.1:PORT
+	dir   string
+	state string
+
+	mu    sync.Mutex
+	lines []map[string]any
+	raw   bytes.Buffer
+	done  chan struct{}
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startDaemon runs feedpub on dir with a private state file and waits until it serves.
+func startDaemon(t testing.TB, dir, state string, args ...string) *daemon {
+	t.Helper()
+	addr := freeAddr(t)
+	d := &daemon{t: t, dir: dir, state: state, base: "http://" + addr, done: make(chan struct{})}
+	all := append([]string{"serve", "--dir", dir, "--state", state, "--addr", addr,
+		"--settle", "100ms", "--log-format", "json", "--timezone", "Asia/Seoul", "--title", "Test site"}, args...)
+	d.cmd = exec.Command(binary, all...)
+	// A working directory of its own, so no feedpub.toml but the test's is read.
+	d.cmd.Dir = t.TempDir()
+	d.cmd.Env = append(os.Environ(), "FEEDPUB_CONFIG=")
+	stderr, err := d.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		defer close(d.done)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		once := sync.Once{}
+		for sc.Scan() {
+			var m map[string]any
+			d.mu.Lock()
+			d.raw.Write(sc.Bytes())
+			d.raw.WriteByte('\n')
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				d.lines = append(d.lines, m)
+				if m["msg"] == "serving" {
+					once.Do(func() { close(ready) })
+				}
+			}
+			d.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		d.stop(syscall.SIGKILL)
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.log())
+		}
+	})
+	select {
+	case <-ready:
+	case <-d.done:
+		d.cmd.Wait()
+		t.Fatalf("feedpub exited before serving:\n%s", d.log())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("feedpub did not start serving within 20s:\n%s", d.log())
+	}
+	return d
+}
+
+func (d *daemon) log() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.raw.String()
+}
+
+// count returns how many log lines have the message msg (and, if path is set, that path).
+func (d *daemon) count(msg, path string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, m := range d.lines {
+		if m["msg"] == msg && (path == "" || m["path"] == path) {
+			n++
+		}
+	}
+	return n
+}
+
+// stop signals the daemon and waits for it; it returns the exit code.
+func (d *daemon) stop(sig syscall.Signal) int {
+	if d.cmd.ProcessState != nil {
+		return d.cmd.ProcessState.ExitCode()
+	}
+	d.cmd.Process.Signal(sig)
+	select {
+	case <-d.done:
+	case <-time.After(30 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.done
+	}
+	d.cmd.Wait()
+	return d.cmd.ProcessState.ExitCode()
+}
+
+func (d *daemon) get(path string) (*http.Response, []byte) {
+	d.t.Helper()
+	resp, err := http.Get(d.base + path)
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	return resp, body
+}
+
+func (d *daemon) feed(path string) *gofeed.Feed {
+	d.t.Helper()
+	resp, body := d.get(path)
+	if resp.StatusCode != 200 {
+		d.t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		d.t.Fatalf("GET %s: gofeed: %v\n%s", path, err, body)
+	}
+	return f
+}
+
+// waitFor polls cond every 20ms until it holds or timeout passes, and returns how long it took.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		if cond() {
+			return time.Since(start)
+		}
+		if time.Since(start) > timeout {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// drop writes data to dir/name the way a careful tool does: into a temp file outside the
+// watched tree, then a rename, so the daemon sees the file appear whole.
+func drop(t testing.TB, dir, name string, data []byte) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), "staging")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readSeed(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "seeds", "000_3a90daa9eccd1bea.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func entryIDs(f *gofeed.Feed) map[string]string {
+	ids := map[string]string{}
+	for _, it := range f.Items {
+		ids[it.Title] = it.GUID
+	}
+	return ids
+}
+
+func hasTitle(f *gofeed.Feed, sub string) bool {
+	for _, it := range f.Items {
+		if strings.Contains(it.Title, sub) {
+			return true
+		}
+	}
+	return false
+}

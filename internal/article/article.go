@@ -1,0 +1,57 @@
+// Package article reads one source file (news text, plain text, Markdown or HTML) into the
+// Article model. It owns every rule about what a file means, including which files are
+// articles at all (Ignored, IgnoredDir); it knows nothing of catalogs, feeds or the file
+// system beyond reading the one file it is given.
+package article
+
+import (
+	"errors"
+	"time"
+)
+
+// DefaultMaxSize is the largest file accepted when Options.MaxSize is zero.
+const DefaultMaxSize = 10 << 20
+
+// Format names the parser that produced an article.
+type Format string
+
+// The formats, as printed by `feedpub inspect`.
+const (
+	FormatNewsText  Format = "news-text"
+	FormatPlainText Format = "plain-text"
+	FormatMarkdown  Format = "markdown"
+	FormatHTML      Format = "html"
+)
+
+// Errors a caller may act on; each is returned wrapped with the file name and detail.
+var (
+	ErrUnsupported = errors.New("no parser for this file type")
+	ErrTooLarge    = errors.New("file is larger than the size limit")
+	ErrEmpty       = errors.New("file is empty")
+	ErrBinary      = errors.New("file is binary, not text")
+	ErrNoTitle     = errors.New("no title found")
+	ErrDraft       = errors.New("article is a draft") // not an error to report loudly: drafts are never published
+	ErrInvalid     = errors.New("invalid article")    // malformed front matter, bad date, ...
+)
+
+// Author is a person credited on an article.
+type Author struct {
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+}
+
+// Article is one parsed source file. Text fields are valid UTF-8 free of characters XML 1.0
+// forbids; Summary is plain text, ContentHTML is safe HTML (escaped or sanitized).
+type Article struct {
+	ID          string    // declared by the source (front matter id); empty if none
+	Title       string    // plain text
+	Summary     string    // plain text
+	ContentHTML string    // HTML fragment; relative URLs are left as written
+	Published   time.Time // zero if the source has no date
+	Updated     time.Time // zero if the source has no update date
+	Authors     []Author
+	Categories  []string
+	Format      Format
+	Path        string   // the path the article was read from, as given
+	Warnings    []string // non-fatal findings, e.g. "decoded as Windows-1252"
+}

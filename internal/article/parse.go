@@ -1,0 +1,224 @@
+package article
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options tune parsing. The zero value is ready to use.
+type Options struct {
+	Location *time.Location // zone for zone-less dates; nil means UTC
+	MaxSize  int64          // bytes; 0 means DefaultMaxSize
+}
+
+func (o Options) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
+}
+
+func (o Options) maxSize() int64 {
+	if o.MaxSize <= 0 {
+		return DefaultMaxSize
+	}
+	return o.MaxSize
+}
+
+// fileKind is what an extension promises; .txt is split into news or plain text only after
+// its content has been sniffed.
+type fileKind int
+
+const (
+	kindText fileKind = iota + 1
+	kindMarkdown
+	kindHTML
+)
+
+// formatOf maps a file name to the parser that claims it; the match is case-insensitive
+// because files arrive from systems that upper-case extensions.
+func formatOf(name string) (fileKind, bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".txt":
+		return kindText, true
+	case ".md", ".markdown":
+		return kindMarkdown, true
+	case ".html", ".htm":
+		return kindHTML, true
+	}
+	return 0, false
+}
+
+// parser turns hygienic text into an article; name is for error messages only.
+type parser func(name, text string, loc *time.Location) (*Article, error)
+
+// ParseFile reads and parses one file. The size is checked before reading so an oversize file
+// costs a stat, not a read.
+func ParseFile(path string, opts Options) (*Article, error) {
+	if _, ok := formatOf(path); !ok {
+		return nil, unsupported(path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w: not a regular file", path, ErrUnsupported)
+	}
+	limit := opts.maxSize()
+	if fi.Size() > limit {
+		return nil, tooLarge(path, fi.Size(), limit)
+	}
+	// The file may grow between Stat and read; reading one byte past the limit lets Parse
+	// see that without ever holding more than limit+1 bytes.
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return Parse(path, data, opts)
+}
+
+// Parse parses bytes already read; name supplies the extension and is used in errors and as
+// Article.Path.
+func Parse(name string, data []byte, opts Options) (*Article, error) {
+	kind, ok := formatOf(name)
+	if !ok {
+		return nil, unsupported(name)
+	}
+	switch kind {
+	case kindMarkdown:
+		return parseWith(name, data, opts, parseMarkdown)
+	case kindHTML:
+		return parseWith(name, data, opts, parseHTML)
+	}
+	return parseWith(name, data, opts, parseText)
+}
+
+// parseWith runs the steps every format shares around one parser: size limit and text hygiene
+// before, output normalisation after.
+func parseWith(name string, data []byte, opts Options, p parser) (*Article, error) {
+	if limit := opts.maxSize(); int64(len(data)) > limit {
+		return nil, tooLarge(name, int64(len(data)), limit)
+	}
+	text, warnings, err := decodeText(name, data)
+	if err != nil {
+		return nil, err
+	}
+	a, err := p(name, text, opts.location())
+	if err != nil {
+		return nil, err
+	}
+	a.Path = name
+	a.Warnings = append(warnings, a.Warnings...)
+	return finish(name, a)
+}
+
+// finish normalises what every parser produced. Metadata strings are cleaned once more
+// because parsers that decode entities (Markdown, HTML) can reintroduce characters the
+// hygiene step removed; those parsers clean their own ContentHTML, which text parsers build
+// only from hygienic text and ASCII tags and so need not rescan.
+func finish(name string, a *Article) (*Article, error) {
+	a.Title = collapseSpace(cleanString(a.Title))
+	if a.Title == "" {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoTitle)
+	}
+	a.ID = trimSpace(cleanString(a.ID))
+	a.Summary = collapseSpace(cleanString(a.Summary))
+	authors := a.Authors[:0]
+	for _, au := range a.Authors {
+		au.Name = collapseSpace(cleanString(au.Name))
+		au.Email = collapseSpace(cleanString(au.Email))
+		if au.Name == "" {
+			au.Name = au.Email
+		}
+		if au.Name != "" {
+			authors = append(authors, au)
+		}
+	}
+	a.Authors = authors
+	a.Categories = appendCategories(nil, a.Categories...)
+	return a, nil
+}
+
+// appendCategories appends the non-empty, not yet present categories, keeping first
+// occurrences in order. Duplicates are judged case-insensitively since "Go" and "go" are one
+// tag to a reader.
+func appendCategories(dst []string, cats ...string) []string {
+next:
+	for _, c := range cats {
+		c = collapseSpace(cleanString(c))
+		if c == "" {
+			continue
+		}
+		for _, d := range dst {
+			if strings.EqualFold(c, d) {
+				continue next
+			}
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func unsupported(name string) error {
+	ext := filepath.Ext(name)
+	if ext == "" {
+		return fmt.Errorf("%s: %w: no extension", name, ErrUnsupported)
+	}
+	return fmt.Errorf("%s: %w: %q", name, ErrUnsupported, ext)
+}
+
+func tooLarge(name string, size, limit int64) error {
+	return fmt.Errorf("%s: %w (%d bytes, limit %d)", name, ErrTooLarge, size, limit)
+}
+
+// dateLayouts are the machine-written date forms front matter and HTML meta tags use. Those
+// without a zone are read in the caller's location.
+var dateLayouts = []struct {
+	layout string
+	zoned  bool
+}{
+	{time.RFC3339, true},
+	{"2006-01-02T15:04Z07:00", true},
+	{"2006-01-02 15:04:05Z07:00", true},
+	{"2006-01-02 15:04Z07:00", true},
+	{"2006-01-02T15:04:05", false},
+	{"2006-01-02T15:04", false},
+	{"2006-01-02 15:04:05", false},
+	{"2006-01-02 15:04", false},
+	{"2006-01-02", false},
+}
+
+// parseISODate parses the date forms of dateLayouts; fractional seconds are accepted after
+// the seconds of any of them.
+func parseISODate(s string, loc *time.Location) (time.Time, bool) {
+	s = trimSpace(s)
+	for _, l := range dateLayouts {
+		var t time.Time
+		var err error
+		if l.zoned {
+			t, err = time.Parse(l.layout, s)
+		} else {
+			t, err = time.ParseInLocation(l.layout, s, loc)
+		}
+		if err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+const dateForms = "want RFC 3339, 2006-01-02, 2006-01-02 15:04[:05] or 2006-01-02T15:04[:05]"
+
+func badDate(name, key, value string) error {
+	return fmt.Errorf("%s: %w: %s %q is not a date (%s)", name, ErrInvalid, key, value, dateForms)
+}

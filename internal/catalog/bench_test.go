@@ -1,0 +1,87 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// benchFiles is the directory size of the benchmarks; FEEDPUB_BENCH_FILES overrides it
+// (e.g. 100000 to check the no-change budget at full scale).
+func benchFiles() int {
+	if n, err := strconv.Atoi(os.Getenv("FEEDPUB_BENCH_FILES")); err == nil && n > 0 {
+		return n
+	}
+	return 10_000
+}
+
+// makeTree writes n small plain-text articles in 100 directories.
+func makeTree(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("d%02d", i%100), fmt.Sprintf("article-%06d.txt", i))
+		if i < 100 {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		body := fmt.Sprintf("Article number %d\n\nThis is the body of article %d. It has a paragraph or two.\n\nSecond paragraph.\n", i, i)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func benchConfig(b *testing.B, dir string) Config {
+	now := time.Date(2024, 7, 9, 0, 0, 0, 0, time.UTC)
+	return Config{Path: filepath.Join(b.TempDir(), "c.db"), Dir: dir, Authority: "example.org",
+		Now: func() time.Time { return now }}
+}
+
+func BenchmarkSyncNoChange(b *testing.B) {
+	n := benchFiles()
+	dir := makeTree(b, n)
+	ctx := context.Background()
+	c, err := Open(ctx, benchConfig(b, dir))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if r, err := c.Sync(ctx); err != nil || len(r.Added) != n {
+		b.Fatalf("cold sync: %v %s", err, counts(r))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := c.Sync(ctx)
+		if err != nil || r.Read != 0 || r.Changed() {
+			b.Fatalf("no-change sync: %v %+v", err, counts(r))
+		}
+	}
+}
+
+func BenchmarkSyncCold(b *testing.B) {
+	n := benchFiles()
+	dir := makeTree(b, n)
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		cfg := benchConfig(b, dir)
+		b.StartTimer()
+		c, err := Open(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := c.Sync(ctx)
+		if err != nil || len(r.Added) != n {
+			b.Fatalf("cold sync: %v %s", err, counts(r))
+		}
+		c.Close()
+	}
+	b.ReportMetric(float64(n), "files/op")
+}

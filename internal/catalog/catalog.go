@@ -1,0 +1,269 @@
+// Package catalog records, in an embedded SQLite file, every article feedpub has published
+// under an id and slug minted once and kept forever, with the dates feeds show. It reconciles
+// the article directory against that record so that edits, touches, renames, restarts and
+// crashes never make a feed reader see an old article as new.
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/article"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// Config says where the catalog lives and how articles are read and identified.
+type Config struct {
+	Path        string          // SQLite file (created with its directory if missing)
+	Dir         string          // the article root
+	Authority   string          // tag: URI authority, e.g. "example.org" (no port)
+	Article     article.Options // zone and size limit for parsing
+	KeepRemoved bool            // removed articles stay listed (marked Removed) instead of leaving the feed
+	Now         func() time.Time
+	Logger      *slog.Logger // nil = discard
+}
+
+// ErrLocked is returned (wrapped, naming the lock file) when another process holds the catalog.
+var ErrLocked = errors.New("state file is in use by another feedpub process")
+
+// ErrNotFound is returned by lookups that match no (visible) entry.
+var ErrNotFound = errors.New("no such entry")
+
+// ErrDuplicateID is wrapped by the rejection of an article whose declared id another entry
+// already has: ids are the one thing readers key on, so the first holder keeps it.
+var ErrDuplicateID = errors.New("declared id is already used by another article")
+
+// Catalog is an open catalog. Queries may run concurrently; reconciles are serialised.
+type Catalog struct {
+	cfg       Config
+	authority string
+	db        *sql.DB
+	lock      *os.File
+	log       *slog.Logger
+	now       func() time.Time
+
+	// mu serialises Sync and SyncPaths: there is one writer, and seq is advanced only under mu.
+	mu  sync.Mutex
+	seq int64
+}
+
+// migrations are the schema steps; user_version records how many have been applied. Steps
+// are append-only: an existing step must never be edited once released.
+var migrations = []string{
+	`CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE entries (
+	row              INTEGER PRIMARY KEY,
+	id               TEXT NOT NULL UNIQUE,
+	slug             TEXT NOT NULL UNIQUE,
+	path             TEXT NOT NULL,
+	hash             BLOB NOT NULL,
+	size             INTEGER NOT NULL,
+	mtime            INTEGER NOT NULL,
+	first_seen       INTEGER NOT NULL,
+	published        INTEGER NOT NULL,
+	updated          INTEGER NOT NULL,
+	content_changed  INTEGER,
+	declared_updated INTEGER,
+	title            TEXT NOT NULL,
+	summary          TEXT NOT NULL,
+	content_html     TEXT NOT NULL,
+	authors          TEXT NOT NULL,
+	categories       TEXT NOT NULL,
+	removed          INTEGER NOT NULL DEFAULT 0,
+	removed_at       INTEGER,
+	removed_why      TEXT,
+	seq              INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX entries_live_path ON entries(path) WHERE removed = 0;
+CREATE INDEX entries_removed_path ON entries(path) WHERE removed = 1;
+CREATE INDEX entries_live_published ON entries(published DESC, id) WHERE removed = 0;
+CREATE INDEX entries_published ON entries(published DESC, id);
+CREATE INDEX entries_seq ON entries(seq);
+CREATE INDEX entries_hash ON entries(hash);
+CREATE TABLE rejects (
+	path   TEXT PRIMARY KEY,
+	size   INTEGER NOT NULL,
+	mtime  INTEGER NOT NULL,
+	reason TEXT NOT NULL
+) WITHOUT ROWID;`,
+}
+
+// Keys of the internal state table (kept apart from meta so callers cannot clobber them).
+const (
+	stateCreated    = "created"
+	stateSeq        = "seq"
+	stateLastChange = "last_change"
+	stateLastSync   = "last_sync"
+)
+
+// Open locks cfg.Path against other processes, opens (creating if needed) the database and
+// brings its schema to the current version.
+func Open(ctx context.Context, cfg Config) (*Catalog, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("catalog: Config.Path is empty")
+	}
+	auth, err := checkAuthority(cfg.Authority)
+	if err != nil {
+		return nil, err
+	}
+	path, err := filepath.Abs(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", cfg.Path, err)
+	}
+	// The driver splits the DSN at '?', so such a name cannot be opened faithfully.
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("catalog %s: path must not contain '?'", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{cfg: cfg, authority: auth, lock: lock, now: cfg.Now, log: cfg.Logger}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	// synchronous=FULL rather than NORMAL: NORMAL survives kill -9 but may lose the last
+	// commits on power loss, and a lost commit may already have been served in a feed, so
+	// an id re-minted after it (say on a new day) would be a new id for a seen article.
+	// Reconciles commit in batches of hundreds of rows, so the extra fsync is cheap.
+	// _txlock=immediate: every write transaction takes the write lock up front, so two
+	// writers wait on busy_timeout instead of failing on a read-to-write upgrade.
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-16384)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	c.db = db
+	if err := c.migrate(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	if err := c.initState(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Close closes the database and releases the lock.
+func (c *Catalog) Close() error {
+	err := c.db.Close()
+	if c.lock != nil {
+		// Closing the descriptor drops the flock.
+		if lerr := c.lock.Close(); err == nil {
+			err = lerr
+		}
+		c.lock = nil
+	}
+	return err
+}
+
+func (c *Catalog) migrate(ctx context.Context) error {
+	var version int
+	if err := c.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this feedpub understands (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := c.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		// user_version lives in the database header, so it commits or rolls back with the step.
+		if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		c.log.Info("catalog migrated", "version", i+1)
+	}
+	return nil
+}
+
+// initState records the creation time on first open and loads the change counter.
+func (c *Catalog) initState(ctx context.Context) error {
+	created := strconv.FormatInt(c.now().UTC().Unix(), 10)
+	if _, err := c.db.ExecContext(ctx,
+		`INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING`, stateCreated, created); err != nil {
+		return fmt.Errorf("state %s: %w", stateCreated, err)
+	}
+	v, err := c.state(ctx, stateSeq)
+	if err != nil {
+		return err
+	}
+	if v != "" {
+		if c.seq, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("state %s: %w", stateSeq, err)
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) state(ctx context.Context, key string) (string, error) {
+	var v string
+	err := c.db.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("state %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// checkAuthority validates a tag: URI authority (RFC 4151: a DNS name or an email address).
+// A port is rejected because tag URIs have none; the value is lowercased because DNS names
+// are case-insensitive and ids must compare equal byte for byte.
+func checkAuthority(a string) (string, error) {
+	if a == "" {
+		return "", errors.New("catalog: Authority is empty")
+	}
+	if strings.Contains(a, ":") {
+		return "", fmt.Errorf("catalog: Authority %q must not have a port or scheme", a)
+	}
+	host := a
+	if at := strings.LastIndexByte(a, '@'); at >= 0 {
+		if at == 0 {
+			return "", fmt.Errorf("catalog: Authority %q has an empty user part", a)
+		}
+		host = a[at+1:]
+	}
+	if host == "" || strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") || strings.Contains(host, "..") {
+		return "", fmt.Errorf("catalog: Authority %q is not a DNS name", a)
+	}
+	for _, r := range a {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			strings.ContainsRune(".-_@+", r)
+		if !ok {
+			return "", fmt.Errorf("catalog: Authority %q contains %q", a, r)
+		}
+	}
+	return strings.ToLower(a), nil
+}

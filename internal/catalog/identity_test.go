@@ -1,0 +1,451 @@
+package catalog
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/article"
+)
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Hello, World!":                 "hello-world",
+		"  Crème brûlée à la café  ":    "creme-brulee-a-la-cafe",
+		"Straße & Œuvre – Łódź":         "strasse-oeuvre-lodz",
+		"Don't panic":                   "dont-panic",
+		"a---b___c":                     "a-b-c",
+		"日本語":                           "",
+		"Yoon: “Russia Needs to Judge”": "yoon-russia-needs-to-judge",
+	} {
+		if got := slugify(in); got != want {
+			t.Errorf("slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+	long := strings.Repeat("word ", 40)
+	s := slugify(long)
+	if len(s) > maxSlug || strings.HasSuffix(s, "-") || !strings.HasSuffix(s, "word") {
+		t.Errorf("long slug %q (%d) not cut at a word boundary", s, len(s))
+	}
+	if got := slugify(strings.Repeat("x", 100)); len(got) != maxSlug {
+		t.Errorf("unbroken long slug has %d chars", len(got))
+	}
+	if got := baseSlug("日本語", "dir/My Notes.txt"); got != "my-notes" {
+		t.Errorf("base-name fallback = %q", got)
+	}
+	if got := baseSlug("日本語", "dir/日本.txt"); got != "article" {
+		t.Errorf("final fallback = %q", got)
+	}
+}
+
+func TestAuthority(t *testing.T) {
+	for _, bad := range []string{"", "example.org:8080", "http://x", "ex ample.org", ".org", "a..b"} {
+		if _, err := checkAuthority(bad); err == nil {
+			t.Errorf("authority %q accepted", bad)
+		}
+	}
+	for in, want := range map[string]string{"Example.ORG": "example.org", "me@example.org": "me@example.org"} {
+		if got, err := checkAuthority(in); err != nil || got != want {
+			t.Errorf("authority %q = %q, %v", in, got, err)
+		}
+	}
+	e := newEnv(t)
+	cfg := e.cfg
+	cfg.Path = filepath.Join(t.TempDir(), "x.db")
+	cfg.Authority = "example.org:80"
+	if _, err := Open(e.ctx, cfg); err == nil {
+		t.Fatal("Open accepted an authority with a port")
+	}
+}
+
+func TestAddMintsTagURI(t *testing.T) {
+	e := newEnv(t)
+	e.write("hello.txt", plain("Hello, World", "First paragraph."))
+	r := e.sync()
+	wantCounts(t, r, "a1 u0 r0 m0 x0")
+	en := e.entry("hello.txt")
+	if en.ID != "tag:example.org,2024-07-09:hello-world" || en.Slug != "hello-world" {
+		t.Fatalf("id %q slug %q", en.ID, en.Slug)
+	}
+	if !en.Published.Equal(day0) || !en.Updated.Equal(day0) || !en.FirstSeen.Equal(day0) {
+		t.Fatalf("dates %v %v %v, want first-seen %v", en.Published, en.Updated, en.FirstSeen, day0)
+	}
+	if en.Published.Location() != time.UTC || en.Seq != 1 {
+		t.Fatalf("published zone %v seq %d", en.Published.Location(), en.Seq)
+	}
+}
+
+func TestEditKeepsIDAndBumpsUpdated(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Original title", "Body one."))
+	e.sync()
+	before := e.entry("a.txt")
+	e.clock.Add(3 * time.Hour)
+	e.write("a.txt", plain("Edited title", "Body two, longer."))
+	r := e.sync()
+	wantCounts(t, r, "a0 u1 r0 m0 x0")
+	after := e.entry("a.txt")
+	if after.ID != before.ID || after.Slug != before.Slug {
+		t.Fatalf("edit changed identity: %q/%q -> %q/%q", before.ID, before.Slug, after.ID, after.Slug)
+	}
+	if after.Title != "Edited title" || !after.Updated.Equal(day0.Add(3*time.Hour)) || !after.Published.Equal(before.Published) {
+		t.Fatalf("after edit: title %q updated %v published %v", after.Title, after.Updated, after.Published)
+	}
+	if after.Seq <= before.Seq {
+		t.Fatalf("seq %d not after %d", after.Seq, before.Seq)
+	}
+}
+
+func TestTouchChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Title", "Body."))
+	e.sync()
+	before := e.entry("a.txt")
+	e.clock.Add(time.Hour)
+	e.touch("a.txt")
+	r := e.sync()
+	if r.Read != 1 || r.Changed() || r.Unchanged != 1 {
+		t.Fatalf("touch: %+v", r)
+	}
+	if after := e.entry("a.txt"); !entriesEqual(after, before) {
+		t.Fatalf("touch changed entry: %+v -> %+v", before, after)
+	}
+	// The new mtime was stored, so the next reconcile does not read the file again.
+	if r := e.sync(); r.Read != 0 || r.Changed() {
+		t.Fatalf("after touch: %+v", r)
+	}
+}
+
+func entriesEqual(a, b Entry) bool {
+	return a.ID == b.ID && a.Slug == b.Slug && a.Path == b.Path && a.Title == b.Title &&
+		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) && a.Seq == b.Seq && a.Removed == b.Removed
+}
+
+func TestRenameKeepsIdentity(t *testing.T) {
+	e := newEnv(t)
+	e.write("old-name.txt", plain("Stable", "Body."))
+	e.sync()
+	before := e.entry("old-name.txt")
+	e.clock.Add(48 * time.Hour) // a new day: a re-mint would give a different tag
+	e.mv("old-name.txt", "new-name.txt")
+	r := e.sync()
+	wantCounts(t, r, "a0 u0 r0 m1 x0")
+	after := e.entry("new-name.txt")
+	if after.ID != before.ID || after.Slug != before.Slug || after.Removed || !after.Updated.Equal(before.Updated) {
+		t.Fatalf("rename: %+v -> %+v", before, after)
+	}
+	if len(e.all()) != 1 {
+		t.Fatal("rename left a second row")
+	}
+}
+
+func TestMoveToSubfolderKeepsIdentity(t *testing.T) {
+	e := newEnv(t)
+	e.write("post.md", md("title: Moving day\ndate: 2024-01-02", "Body."))
+	e.sync()
+	before := e.entry("post.md")
+	e.mv("post.md", "2024/01/post.md")
+	r := e.sync()
+	wantCounts(t, r, "a0 u0 r0 m1 x0")
+	if r.Moved[0].Path != "2024/01/post.md" || r.Moved[0].ID != before.ID {
+		t.Fatalf("moved %+v", r.Moved)
+	}
+	if after := e.entry("2024/01/post.md"); after.ID != before.ID || after.Slug != before.Slug {
+		t.Fatalf("move: %+v -> %+v", before, after)
+	}
+}
+
+func TestRestartKeepsIdentity(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Alpha", "Body."))
+	e.write("b.md", md("title: Beta", "Body."))
+	e.sync()
+	before := e.all()
+	e.reopen()
+	e.clock.Add(72 * time.Hour)
+	r := e.sync()
+	if r.Read != 0 || r.Changed() {
+		t.Fatalf("restart resync: %+v", r)
+	}
+	after := e.all()
+	for i := range before {
+		if !entriesEqual(before[i], after[i]) {
+			t.Fatalf("restart changed %+v -> %+v", before[i], after[i])
+		}
+	}
+	st, err := e.cat.Stats(e.ctx)
+	if err != nil || st.Seq != 2 || !st.Created.Equal(day0) || st.Live != 2 {
+		t.Fatalf("stats after restart %+v %v", st, err)
+	}
+}
+
+func TestAuthorityChangeKeepsIDs(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Alpha", "Body."))
+	e.sync()
+	before := e.entry("a.txt")
+	e.cat.Close()
+	e.cat = nil
+	e.cfg.Authority = "new.example.net"
+	e.open()
+	e.write("a.txt", plain("Alpha", "Edited body."))
+	e.write("b.txt", plain("Beta", "Body."))
+	e.sync()
+	if got := e.entry("a.txt").ID; got != before.ID {
+		t.Fatalf("authority change moved id %q -> %q", before.ID, got)
+	}
+	if got := e.entry("b.txt").ID; got != "tag:new.example.net,2024-07-09:beta" {
+		t.Fatalf("new article id %q", got)
+	}
+}
+
+func TestClockChangeKeepsIDs(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Alpha", "Body."))
+	e.sync()
+	before := e.entry("a.txt")
+	// Clock set back a year: ids stay, and an edit still moves updated forward.
+	e.clock.Add(-365 * 24 * time.Hour)
+	e.write("a.txt", plain("Alpha", "Edited."))
+	e.sync()
+	back := e.entry("a.txt")
+	if back.ID != before.ID || !back.Updated.After(before.Updated) || !back.Published.Equal(before.Published) {
+		t.Fatalf("clock back: %+v -> %+v", before, back)
+	}
+	// Forward a year, full resync and restart: nothing changes.
+	e.clock.Add(2 * 365 * 24 * time.Hour)
+	e.reopen()
+	if r := e.sync(); r.Changed() {
+		t.Fatalf("clock forward resync changed: %+v", r)
+	}
+	if fwd := e.entry("a.txt"); fwd.ID != before.ID || !fwd.FirstSeen.Equal(before.FirstSeen) {
+		t.Fatalf("clock forward: %+v", fwd)
+	}
+}
+
+func TestSameTitleTwice(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Weekly notes", "One."))
+	e.write("b.txt", plain("Weekly notes", "Two."))
+	e.sync()
+	a, b := e.entry("a.txt"), e.entry("b.txt")
+	// Files are applied in walk order, so the suffix goes to the later path.
+	if a.Slug != "weekly-notes" || b.Slug != "weekly-notes-2" || a.ID == b.ID {
+		t.Fatalf("a %q %q, b %q %q", a.ID, a.Slug, b.ID, b.Slug)
+	}
+}
+
+func TestDeleteThenReaddRestoresIdentity(t *testing.T) {
+	e := newEnv(t)
+	content := plain("Come back", "Same bytes.")
+	e.write("a.txt", content)
+	e.sync()
+	before := e.entry("a.txt")
+	e.rm("a.txt")
+	e.clock.Add(24 * time.Hour)
+	wantCounts(t, e.sync(), "a0 u0 r1 m0 x0")
+	if !e.entry("a.txt").Removed {
+		t.Fatal("not marked removed")
+	}
+	e.clock.Add(24 * time.Hour)
+	e.write("a.txt", content)
+	r := e.sync()
+	wantCounts(t, r, "a1 u0 r0 m0 x0")
+	after := e.entry("a.txt")
+	if after.ID != before.ID || after.Slug != before.Slug || after.Removed || !after.Updated.Equal(before.Updated) {
+		t.Fatalf("re-add: %+v -> %+v", before, after)
+	}
+	// Delete again and re-add under another name: a move of the removed entry.
+	e.rm("a.txt")
+	e.sync()
+	e.write("elsewhere/b.txt", content)
+	r = e.sync()
+	wantCounts(t, r, "a0 u0 r0 m1 x0")
+	if got := e.entry("elsewhere/b.txt"); got.ID != before.ID {
+		t.Fatalf("re-add elsewhere got id %q", got.ID)
+	}
+	if n := len(e.all()); n != 1 {
+		t.Fatalf("%d rows", n)
+	}
+}
+
+func TestRemovedIdentityNeverReused(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Announcement", "First version."))
+	e.sync()
+	old := e.entry("a.txt")
+	e.rm("a.txt")
+	e.sync()
+	e.write("a.txt", plain("Announcement", "A different article with the same title."))
+	r := e.sync()
+	wantCounts(t, r, "a1 u0 r0 m0 x0")
+	now := r.Added[0]
+	if now.ID == old.ID || now.Slug == old.Slug || now.Slug != "announcement-2" {
+		t.Fatalf("new article reused identity: old %q/%q new %q/%q", old.ID, old.Slug, now.ID, now.Slug)
+	}
+}
+
+func TestDeclaredID(t *testing.T) {
+	e := newEnv(t)
+	e.write("p.md", md("title: Declared\nid: urn:uuid:1234\ndate: 2024-01-02T03:04:05Z\nlastmod: 2024-02-03T00:00:00Z", "Body."))
+	e.sync()
+	en := e.entry("p.md")
+	if en.ID != "urn:uuid:1234" || en.Slug != "declared" {
+		t.Fatalf("id %q slug %q", en.ID, en.Slug)
+	}
+	if !en.Published.Equal(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)) || !en.Updated.Equal(time.Date(2024, 2, 3, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("dates %v %v", en.Published, en.Updated)
+	}
+	// Moved and edited at once: the declared id still finds the entry.
+	e.clock.Add(time.Hour)
+	e.rm("p.md")
+	e.write("sub/p.md", md("title: Declared, edited\nid: urn:uuid:1234\ndate: 2024-01-02T03:04:05Z", "New body."))
+	r := e.sync()
+	wantCounts(t, r, "a0 u0 r0 m1 x0")
+	got := e.entry("sub/p.md")
+	if got.ID != en.ID || got.Slug != en.Slug || got.Title != "Declared, edited" || !got.Updated.Equal(day0.Add(time.Hour)) {
+		t.Fatalf("after move+edit %+v", got)
+	}
+}
+
+func TestDuplicateDeclaredIDRejected(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.md", md("title: First\nid: urn:x:1", "Body."))
+	e.sync()
+	e.write("b.md", md("title: Second\nid: urn:x:1", "Other body."))
+	r := e.sync()
+	wantCounts(t, r, "a0 u0 r0 m0 x1")
+	rej := r.Rejected[0]
+	if rej.Path != "b.md" || !errors.Is(rej.Err, ErrDuplicateID) ||
+		!strings.Contains(rej.Err.Error(), "a.md") || !strings.Contains(rej.Err.Error(), "b.md") {
+		t.Fatalf("rejection %+v", rej)
+	}
+	if n := len(e.all()); n != 1 {
+		t.Fatalf("%d rows", n)
+	}
+	// Once the holder is gone the newcomer takes the id over (the same article, moved).
+	e.rm("a.md")
+	r = e.sync()
+	wantCounts(t, r, "a0 u0 r0 m1 x0")
+	if got := e.entry("b.md"); got.ID != "urn:x:1" || got.Title != "Second" {
+		t.Fatalf("after holder removed %+v", got)
+	}
+}
+
+func TestDraftRemoves(t *testing.T) {
+	e := newEnv(t)
+	e.write("d.md", md("title: Soon", "Body."))
+	e.write("never.md", md("title: Never\ndraft: true", "Body."))
+	r := e.sync()
+	wantCounts(t, r, "a1 u0 r0 m0 x0")
+	id := e.entry("d.md").ID
+	e.write("d.md", md("title: Soon\ndraft: true", "Body."))
+	r = e.sync()
+	wantCounts(t, r, "a0 u0 r1 m0 x0")
+	if latest, _ := e.cat.Latest(e.ctx, 10); len(latest) != 0 {
+		t.Fatalf("draft still listed: %+v", latest)
+	}
+	if r := e.sync(); r.Read != 0 {
+		t.Fatalf("unchanged draft re-read: %+v", r)
+	}
+	e.write("d.md", md("title: Soon", "Body, published again."))
+	r = e.sync()
+	if len(r.Added)+len(r.Updated) != 1 || e.entry("d.md").ID != id {
+		t.Fatalf("republish: %+v %+v", r, e.entry("d.md"))
+	}
+}
+
+func TestBrokenEditKeepsLastGood(t *testing.T) {
+	e := newEnv(t)
+	good := md("title: Good\ndate: 2024-01-01", "Good body.")
+	e.write("g.md", good)
+	e.sync()
+	before := e.entry("g.md")
+	e.write("g.md", "") // an editor truncated it mid-save
+	r := e.sync()
+	wantCounts(t, r, "a0 u0 r0 m0 x1")
+	if !strings.Contains(r.Rejected[0].Err.Error(), "g.md") {
+		t.Fatalf("rejection does not name the file: %v", r.Rejected[0].Err)
+	}
+	if got := e.entry("g.md"); !entriesEqual(got, before) {
+		t.Fatalf("broken edit changed the entry: %+v", got)
+	}
+	if r := e.sync(); r.Read != 0 || len(r.Rejected) != 0 {
+		t.Fatalf("unchanged broken file re-read: %+v", r)
+	}
+	// Restored to the same bytes: nothing to publish.
+	e.write("g.md", good)
+	if r := e.sync(); r.Changed() || r.Read != 1 {
+		t.Fatalf("restore: %+v", r)
+	}
+	e.write("g.md", md("title: Bad date\ndate: yesterday-ish", "Body."))
+	r = e.sync()
+	if len(r.Rejected) != 1 || !errors.Is(r.Rejected[0].Err, article.ErrInvalid) {
+		t.Fatalf("bad date: %+v", r)
+	}
+}
+
+func TestKeepRemovedListing(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.KeepRemoved = true })
+	e.write("a.txt", plain("Alpha", "Body."))
+	e.write("b.txt", plain("Beta", "Body."))
+	e.sync()
+	e.rm("a.txt")
+	e.sync()
+	l, err := e.cat.Latest(e.ctx, 10)
+	if err != nil || len(l) != 2 {
+		t.Fatalf("latest %+v %v", l, err)
+	}
+	var removed int
+	for _, en := range l {
+		if en.Removed {
+			removed++
+		}
+	}
+	if removed != 1 {
+		t.Fatalf("%d removed entries listed", removed)
+	}
+	if en, err := e.cat.BySlug(e.ctx, "alpha"); err != nil || !en.Removed {
+		t.Fatalf("BySlug removed: %+v %v", en, err)
+	}
+	st, _ := e.cat.Stats(e.ctx)
+	if st.Live != 1 || st.Removed != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+
+	// The same catalog without KeepRemoved hides it.
+	e.cat.Close()
+	e.cat = nil
+	e.cfg.KeepRemoved = false
+	e.open()
+	if l, _ := e.cat.Latest(e.ctx, 10); len(l) != 1 || l[0].Slug != "beta" {
+		t.Fatalf("latest %+v", l)
+	}
+	if _, err := e.cat.BySlug(e.ctx, "alpha"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("BySlug removed without KeepRemoved: %v", err)
+	}
+	if _, err := e.cat.BySlug(e.ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("BySlug missing: %v", err)
+	}
+}
+
+func TestNewsTextSeed(t *testing.T) {
+	e := newEnv(t)
+	seed, err := os.ReadFile(filepath.Join("..", "..", "seeds", "000_3a90daa9eccd1bea.txt"))
+	if err != nil {
+		t.Skip("seed file not available:", err)
+	}
+	e.write("news/yoon.txt", string(seed))
+	r := e.sync()
+	wantCounts(t, r, "a1 u0 r0 m0 x0")
+	en := e.entry("news/yoon.txt")
+	if !strings.HasPrefix(en.Slug, "yoon-russia-needs-to-judge-carefully") || en.ContentHTML == "" {
+		t.Fatalf("seed entry %q %q", en.Slug, en.Title)
+	}
+	if !strings.HasPrefix(en.ID, "tag:example.org,2024-07-09:yoon-") {
+		t.Fatalf("seed id %q", en.ID)
+	}
+}

@@ -1,0 +1,179 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+const entryCols = `id, slug, path, title, summary, content_html, authors, categories,
+	published, updated, first_seen, removed, seq`
+
+func scanEntry(s interface{ Scan(...any) error }) (Entry, error) {
+	var e Entry
+	var authors, categories string
+	var published, updated, firstSeen int64
+	if err := s.Scan(&e.ID, &e.Slug, &e.Path, &e.Title, &e.Summary, &e.ContentHTML, &authors,
+		&categories, &published, &updated, &firstSeen, &e.Removed, &e.Seq); err != nil {
+		return Entry{}, err
+	}
+	if err := json.Unmarshal([]byte(authors), &e.Authors); err != nil {
+		return Entry{}, fmt.Errorf("entry %s authors: %w", e.ID, err)
+	}
+	if err := json.Unmarshal([]byte(categories), &e.Categories); err != nil {
+		return Entry{}, fmt.Errorf("entry %s categories: %w", e.ID, err)
+	}
+	if len(e.Authors) == 0 {
+		e.Authors = nil
+	}
+	if len(e.Categories) == 0 {
+		e.Categories = nil
+	}
+	e.Published = unix(published)
+	e.Updated = unix(updated)
+	e.FirstSeen = unix(firstSeen)
+	return e, nil
+}
+
+func unix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+// Latest returns the newest n entries by Published (ties broken by ID), live ones only unless
+// KeepRemoved. The ORDER BY matches the published indexes, so this reads n index entries.
+func (c *Catalog) Latest(ctx context.Context, n int) ([]Entry, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	q := `SELECT ` + entryCols + ` FROM entries WHERE removed = 0 ORDER BY published DESC, id LIMIT ?`
+	if c.cfg.KeepRemoved {
+		q = `SELECT ` + entryCols + ` FROM entries ORDER BY published DESC, id LIMIT ?`
+	}
+	rows, err := c.db.QueryContext(ctx, q, n)
+	if err != nil {
+		return nil, fmt.Errorf("latest %d entries: %w", n, err)
+	}
+	defer rows.Close()
+	out := make([]Entry, 0, min(n, 1024))
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("latest %d entries: %w", n, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("latest %d entries: %w", n, err)
+	}
+	return out, nil
+}
+
+// BySlug returns the entry with that slug; a removed one only when KeepRemoved.
+func (c *Catalog) BySlug(ctx context.Context, slug string) (Entry, error) {
+	e, err := scanEntry(c.db.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE slug = ?`, slug))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Removed && !c.cfg.KeepRemoved {
+		return Entry{}, fmt.Errorf("slug %q: %w", slug, ErrNotFound)
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("slug %q: %w", slug, err)
+	}
+	return e, nil
+}
+
+// Each calls fn for every entry, removed ones included, with Seq > sinceSeq, in Seq order.
+// An error from fn stops the iteration and is returned as is.
+func (c *Catalog) Each(ctx context.Context, sinceSeq int64, fn func(Entry) error) error {
+	rows, err := c.db.QueryContext(ctx, `SELECT `+entryCols+` FROM entries WHERE seq > ? ORDER BY seq`, sinceSeq)
+	if err != nil {
+		return fmt.Errorf("entries since seq %d: %w", sinceSeq, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return fmt.Errorf("entries since seq %d: %w", sinceSeq, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("entries since seq %d: %w", sinceSeq, err)
+	}
+	return nil
+}
+
+// Stats summarises the catalog.
+type Stats struct {
+	Live, Removed int
+	Seq           int64
+	LastChange    time.Time // zero if nothing was ever published
+	LastSync      time.Time // zero before the first reconcile
+	Created       time.Time
+}
+
+// Stats reports counts, the change counter and the catalog's times, all read from the database
+// so that they are those of the last committed reconcile.
+func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries WHERE removed = 0`).Scan(&s.Live); err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	var all int
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries`).Scan(&all); err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	s.Removed = all - s.Live
+	for _, f := range []struct {
+		key string
+		set func(int64)
+	}{
+		{stateSeq, func(v int64) { s.Seq = v }},
+		{stateLastChange, func(v int64) { s.LastChange = unix(v) }},
+		{stateLastSync, func(v int64) { s.LastSync = unix(v) }},
+		{stateCreated, func(v int64) { s.Created = unix(v) }},
+	} {
+		v, err := c.state(ctx, f.key)
+		if err != nil {
+			return Stats{}, err
+		}
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return Stats{}, fmt.Errorf("state %s: %w", f.key, err)
+		}
+		f.set(n)
+	}
+	return s, nil
+}
+
+// Meta returns the caller's value for key, "" if none was set.
+func (c *Catalog) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := c.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("meta %q: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetMeta stores value under key for the caller's own bookkeeping (e.g. the Seq up to which
+// static output was written).
+func (c *Catalog) SetMeta(ctx context.Context, key, value string) error {
+	if key == "" {
+		return errors.New("meta: empty key")
+	}
+	if _, err := c.db.ExecContext(ctx,
+		`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		key, value); err != nil {
+		return fmt.Errorf("meta %q: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,319 @@
+package catalog
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/article"
+)
+
+func TestSyncTwiceNoChange(t *testing.T) {
+	e := newEnv(t)
+	for i := range 20 {
+		e.write(fmt.Sprintf("d%d/a%02d.txt", i%3, i), plain(fmt.Sprintf("Article %d", i), "Body."))
+	}
+	e.write(".hidden/x.txt", plain("Hidden", "Body."))
+	e.write("notes.rtf", "ignored extension")
+	e.write("a.txt~", "editor backup")
+	r := e.sync()
+	if len(r.Added) != 20 || r.Read != 20 {
+		t.Fatalf("first sync %+v", counts(r))
+	}
+	r = e.sync()
+	if r.Read != 0 || r.Changed() || r.Unchanged != 20 {
+		t.Fatalf("second sync: read %d changed %v unchanged %d", r.Read, r.Changed(), r.Unchanged)
+	}
+}
+
+func TestRejectedFileReportedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.write("empty.txt", "")
+	e.write("bin.txt", "abc\x00\x00\x00def")
+	r := e.sync()
+	if len(r.Rejected) != 2 || len(e.all()) != 0 {
+		t.Fatalf("%+v", r)
+	}
+	for _, rj := range r.Rejected {
+		if !errors.Is(rj.Err, article.ErrEmpty) && !errors.Is(rj.Err, article.ErrBinary) {
+			t.Fatalf("rejection %v does not wrap the article sentinel", rj.Err)
+		}
+		if !strings.Contains(rj.Err.Error(), rj.Path) {
+			t.Fatalf("rejection %v does not name %s", rj.Err, rj.Path)
+		}
+	}
+	if r := e.sync(); r.Read != 0 || len(r.Rejected) != 0 {
+		t.Fatalf("unchanged rejected files re-read: %+v", r)
+	}
+	e.write("empty.txt", plain("Now real", "Body."))
+	if r := e.sync(); len(r.Added) != 1 {
+		t.Fatalf("fixed file not added: %+v", r)
+	}
+}
+
+func TestTooLargeRejectedWithoutReading(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Article.MaxSize = 64 })
+	e.write("big.txt", plain("Big", strings.Repeat("x", 200)))
+	r := e.sync()
+	if len(r.Rejected) != 1 || !errors.Is(r.Rejected[0].Err, article.ErrTooLarge) || r.Read != 0 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestLatestOrderAndLimit(t *testing.T) {
+	e := newEnv(t)
+	e.write("old.md", md("title: Old\ndate: 2020-01-01", "b"))
+	e.write("new.md", md("title: New\ndate: 2024-01-01", "b"))
+	e.write("tie-b.md", md("title: Tie B\nid: urn:b\ndate: 2022-06-01", "b"))
+	e.write("tie-a.md", md("title: Tie A\nid: urn:a\ndate: 2022-06-01", "b"))
+	e.write("undated.txt", plain("Undated", "b")) // published = first seen = day0 (2024-07-09)
+	e.sync()
+	l, err := e.cat.Latest(e.ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, en := range l {
+		got = append(got, en.Slug)
+	}
+	if want := "undated new tie-a tie-b old"; strings.Join(got, " ") != want {
+		t.Fatalf("order %v, want %s", got, want)
+	}
+	if l, _ := e.cat.Latest(e.ctx, 2); len(l) != 2 || l[1].Slug != "new" {
+		t.Fatalf("limit 2: %+v", l)
+	}
+	if l, _ := e.cat.Latest(e.ctx, 0); len(l) != 0 {
+		t.Fatal("limit 0 returned entries")
+	}
+}
+
+func TestLatestUsesPublishedIndex(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{
+		`SELECT ` + entryCols + ` FROM entries WHERE removed = 0 ORDER BY published DESC, id LIMIT 10`,
+		`SELECT ` + entryCols + ` FROM entries ORDER BY published DESC, id LIMIT 10`,
+	} {
+		rows, err := e.cat.db.Query("EXPLAIN QUERY PLAN " + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			rows.Scan(&id, &parent, &notused, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		p := strings.Join(plan, "; ")
+		if !strings.Contains(p, "USING INDEX entries_") || strings.Contains(p, "TEMP B-TREE") {
+			t.Fatalf("Latest query not served by an index: %s", p)
+		}
+	}
+}
+
+// SyncPaths sees a rename as two watcher events, in either order or together.
+func TestSyncPathsRenameEitherOrder(t *testing.T) {
+	for _, order := range []string{"new-first", "old-first", "together"} {
+		t.Run(order, func(t *testing.T) {
+			e := newEnv(t)
+			e.write("a.txt", plain("Renamed", "Body."))
+			e.syncPaths("a.txt")
+			before := e.entry("a.txt")
+			e.mv("a.txt", "sub/b.txt")
+			var r1, r2 Report
+			switch order {
+			case "new-first":
+				r1, r2 = e.syncPaths("sub/b.txt"), e.syncPaths("a.txt")
+				wantCounts(t, r1, "a0 u0 r0 m1 x0")
+				wantCounts(t, r2, "a0 u0 r0 m0 x0")
+			case "old-first":
+				r1, r2 = e.syncPaths("a.txt"), e.syncPaths("sub/b.txt")
+				wantCounts(t, r1, "a0 u0 r1 m0 x0")
+				wantCounts(t, r2, "a0 u0 r0 m1 x0")
+			case "together":
+				r1 = e.syncPaths("a.txt", "sub/b.txt")
+				wantCounts(t, r1, "a0 u0 r0 m1 x0")
+			}
+			after := e.entry("sub/b.txt")
+			if after.ID != before.ID || after.Slug != before.Slug || after.Removed {
+				t.Fatalf("%+v -> %+v", before, after)
+			}
+			if r := e.sync(); r.Changed() || r.Read != 0 {
+				t.Fatalf("full sync after SyncPaths: %+v", r)
+			}
+		})
+	}
+}
+
+func TestCopyIsNewArticle(t *testing.T) {
+	e := newEnv(t)
+	content := plain("Copied", "Body.")
+	e.write("a.txt", content)
+	e.sync()
+	e.write("b.txt", content)
+	r := e.syncPaths("b.txt")
+	wantCounts(t, r, "a1 u0 r0 m0 x0")
+	a, b := e.entry("a.txt"), e.entry("b.txt")
+	if a.ID == b.ID || a.Slug == b.Slug {
+		t.Fatalf("copy shares identity: %q %q", a.ID, b.ID)
+	}
+	// And in a full Sync.
+	e.write("c.txt", content)
+	wantCounts(t, e.sync(), "a1 u0 r0 m0 x0")
+}
+
+func TestSyncPathsRemovedDirectoryAndIgnored(t *testing.T) {
+	e := newEnv(t)
+	e.write("dir/a.txt", plain("A", "Body."))
+	e.write("dir/sub/b.txt", plain("B", "Body."))
+	e.write("dirx.txt", plain("Dirx", "Body."))
+	e.sync()
+	// A directory path that exists is left to the watcher's scan.
+	if r := e.syncPaths("dir", ".hidden/x.txt", "../escape.txt", "/abs.txt"); r.Changed() || r.Read != 0 {
+		t.Fatalf("dir path: %+v", r)
+	}
+	e.rm("dir")
+	r := e.syncPaths("dir")
+	wantCounts(t, r, "a0 u0 r2 m0 x0")
+	if e.entry("dirx.txt").Removed {
+		t.Fatal("prefix sibling removed")
+	}
+	// Renamed to an ignored name: gone from the feed, as a full Sync would decide.
+	e.mv("dirx.txt", "dirx.txt~")
+	wantCounts(t, e.syncPaths("dirx.txt", "dirx.txt~"), "a0 u0 r1 m0 x0")
+	if r := e.sync(); r.Changed() {
+		t.Fatalf("full sync disagrees: %+v", r)
+	}
+}
+
+func TestSyncPathsEditAndNew(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("A", "Body."))
+	wantCounts(t, e.syncPaths("a.txt"), "a1 u0 r0 m0 x0")
+	e.clock.Add(time.Minute)
+	e.write("a.txt", plain("A", "Edited."))
+	wantCounts(t, e.syncPaths("a.txt", "a.txt"), "a0 u1 r0 m0 x0")
+	e.touch("a.txt")
+	if r := e.syncPaths("a.txt"); r.Changed() || r.Read != 1 {
+		t.Fatalf("touch %+v", r)
+	}
+}
+
+func TestMissingRootDoesNotEmptyFeed(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("A", "Body."))
+	e.sync()
+	if err := os.Rename(e.dir, e.dir+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cat.Sync(e.ctx); err == nil {
+		t.Fatal("Sync of a missing root succeeded")
+	}
+	if e.entry("a.txt").Removed {
+		t.Fatal("entry removed because the root vanished")
+	}
+}
+
+func TestEachStatsMeta(t *testing.T) {
+	e := newEnv(t)
+	st, err := e.cat.Stats(e.ctx)
+	if err != nil || st.Seq != 0 || !st.LastSync.IsZero() || !st.Created.Equal(day0) {
+		t.Fatalf("fresh stats %+v %v", st, err)
+	}
+	e.write("a.txt", plain("A", "Body."))
+	e.write("b.txt", plain("B", "Body."))
+	e.sync()
+	e.clock.Add(time.Hour)
+	e.rm("a.txt")
+	e.sync()
+	var seqs []int64
+	var removed []bool
+	err = e.cat.Each(e.ctx, 1, func(en Entry) error {
+		seqs, removed = append(seqs, en.Seq), append(removed, en.Removed)
+		return nil
+	})
+	if err != nil || fmt.Sprint(seqs, removed) != "[2 3] [false true]" {
+		t.Fatalf("Each since 1: %v %v %v", seqs, removed, err)
+	}
+	stop := errors.New("stop")
+	if err := e.cat.Each(e.ctx, 0, func(Entry) error { return stop }); err != stop {
+		t.Fatalf("Each error %v", err)
+	}
+	st, _ = e.cat.Stats(e.ctx)
+	if st.Live != 1 || st.Removed != 1 || st.Seq != 3 || !st.LastChange.Equal(day0.Add(time.Hour)) || !st.LastSync.Equal(day0.Add(time.Hour)) {
+		t.Fatalf("stats %+v", st)
+	}
+	if v, err := e.cat.Meta(e.ctx, "static.seq"); v != "" || err != nil {
+		t.Fatalf("absent meta %q %v", v, err)
+	}
+	if err := e.cat.SetMeta(e.ctx, "static.seq", "3"); err != nil {
+		t.Fatal(err)
+	}
+	e.reopen()
+	if v, _ := e.cat.Meta(e.ctx, "static.seq"); v != "3" {
+		t.Fatalf("meta after reopen %q", v)
+	}
+}
+
+func TestSecondOpenLocked(t *testing.T) {
+	e := newEnv(t)
+	_, err := Open(e.ctx, e.cfg)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), e.db+".lock") {
+		t.Fatalf("second Open: %v", err)
+	}
+	e.reopen() // released by Close
+}
+
+func TestMigrations(t *testing.T) {
+	e := newEnv(t)
+	version := func() int {
+		var v int
+		if err := e.cat.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := version(); v != len(migrations) {
+		t.Fatalf("fresh db at version %d, want %d", v, len(migrations))
+	}
+	var mode string
+	e.cat.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if mode != "wal" {
+		t.Fatalf("journal_mode %s", mode)
+	}
+	e.write("a.txt", plain("A", "Body."))
+	e.sync()
+	e.reopen()
+	if v := version(); v != len(migrations) || len(e.all()) != 1 {
+		t.Fatalf("reopen at version %d", v)
+	}
+	// A database from a newer feedpub is refused rather than misread.
+	e.cat.Close()
+	e.cat = nil
+	db, err := sql.Open("sqlite", e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
+	db.Close()
+	if _, err := Open(e.ctx, e.cfg); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("newer schema: %v", err)
+	}
+}
+
+func TestOpenCreatesDirectory(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.cfg
+	cfg.Path = filepath.Join(t.TempDir(), "deep", "er", "c.db")
+	c, err := Open(e.ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}

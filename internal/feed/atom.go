@@ -1,0 +1,94 @@
+package feed
+
+import (
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// atomFeed extends feeds.AtomFeed. gorilla writes a single link, uses that link as the feed
+// id, and has no xml:lang or generator; the RFC 4287 schema also wants entries after every
+// other child, so Entries is redeclared after the added elements.
+type atomFeed struct {
+	Lang string `xml:"xml:lang,attr,omitempty"`
+	*feeds.AtomFeed
+	Links     []feeds.AtomLink
+	Generator atomGenerator `xml:"generator"`
+	Entries   []*atomEntry  `xml:"entry"`
+}
+
+type atomGenerator struct {
+	URI     string `xml:"uri,attr"`
+	Version string `xml:"version,attr,omitempty"`
+	Name    string `xml:",chardata"`
+}
+
+// atomEntry extends feeds.AtomEntry with several authors (gorilla allows one) and proper
+// categories: gorilla's Category is element text, which Atom does not allow.
+type atomEntry struct {
+	*feeds.AtomEntry
+	Authors    []feeds.AtomAuthor
+	Categories []atomCategory `xml:"category"`
+}
+
+type atomCategory struct {
+	Term string `xml:"term,attr"`
+}
+
+const atomTime = time.RFC3339
+
+func (r *Renderer) atom(items []item, updated time.Time) ([]byte, error) {
+	f := &feeds.Feed{
+		Title:       r.site.Title,
+		Link:        &feeds.Link{Href: r.site.BaseURL},
+		Description: r.site.Description, // gorilla writes it as <subtitle>, omitted when empty
+		Updated:     updated,
+		Author:      &feeds.Author{Name: r.author.Name, Email: r.author.Email},
+	}
+	for i := range items {
+		it := &items[i]
+		// Id is always set: with an empty Id gorilla would mint a random urn:uuid, a new
+		// identity on every render.
+		f.Items = append(f.Items, &feeds.Item{
+			Title:   it.title,
+			Link:    &feeds.Link{Href: it.link, Rel: "alternate", Type: "text/html"},
+			Id:      it.id,
+			Created: it.published,
+			Updated: it.updated,
+			Content: it.content,
+		})
+	}
+	af := (&feeds.Atom{Feed: f}).AtomFeed()
+	af.Id = r.site.FeedID // gorilla uses the home page link, which changes when the site moves
+	af.Link = nil
+	out := &atomFeed{
+		Lang:     r.site.Language,
+		AtomFeed: af,
+		Links: []feeds.AtomLink{
+			{Href: r.site.BaseURL, Rel: "alternate", Type: "text/html"},
+			{Href: r.atomURL, Rel: "self", Type: "application/atom+xml"},
+		},
+		Generator: atomGenerator{URI: generatorURI, Version: r.site.GeneratorVersion, Name: generatorName},
+		Entries:   make([]*atomEntry, len(af.Entries)),
+	}
+	for i, ae := range af.Entries {
+		it := &items[i]
+		// gorilla sets only <updated>; published is the creation date.
+		ae.Published = it.published.Format(atomTime)
+		ae.Updated = it.updated.Format(atomTime)
+		ae.Author = nil
+		if it.summary != "" {
+			// Declared type="html" as readers expect, so the plain text is escaped as HTML.
+			ae.Summary = &feeds.AtomSummary{Content: htmlText(it.summary), Type: "html"}
+		}
+		x := &atomEntry{AtomEntry: ae}
+		for _, a := range it.authors {
+			x.Authors = append(x.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Name, Email: a.Email}})
+		}
+		for _, c := range it.categories {
+			x.Categories = append(x.Categories, atomCategory{Term: c})
+		}
+		out.Entries[i] = x
+	}
+	return marshalXML(out)
+}

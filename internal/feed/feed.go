@@ -1,0 +1,300 @@
+// Package feed renders the catalog's entries as RSS 2.0, Atom 1.0 and JSON Feed 1.1 files and
+// as plain HTML pages, byte-for-byte deterministically. It is the only package built on
+// gorilla/feeds and it fills that library's gaps (self links, typed guids, authors, absolute
+// URLs, no empty or random elements) so that strict readers accept every file.
+package feed
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/article"
+	"github.com/feedpub/feedpub/internal/catalog"
+)
+
+// Content types of the files, as the server should send them.
+const (
+	ContentTypeRSS  = "application/rss+xml; charset=utf-8"
+	ContentTypeAtom = "application/atom+xml; charset=utf-8"
+	ContentTypeJSON = "application/feed+json; charset=utf-8"
+	ContentTypeHTML = "text/html; charset=utf-8"
+)
+
+// Names of the files Feeds returns, relative to Site.BaseURL.
+const (
+	NameRSS   = "rss.xml"
+	NameAtom  = "atom.xml"
+	NameJSON  = "feed.json"
+	NameIndex = "index.html"
+)
+
+const (
+	generatorName = "feedpub"
+	generatorURI  = "https://github.com/feedpub/feedpub"
+)
+
+// Site describes the publication as a whole.
+type Site struct {
+	Title       string
+	Description string
+	BaseURL     string         // absolute http(s) URL; normalized to end with "/"
+	Language    string         // BCP 47, e.g. "en"; optional
+	FeedID      string         // Atom feed <id>: stable, distinct from any link (a tag: URI)
+	Author      article.Author // default author for entries that name none; empty Name -> Title
+
+	// GeneratorVersion is the daemon's version for the Atom <generator version> attribute and
+	// the RSS <generator>; optional, and omitted when empty so tests stay stable.
+	GeneratorVersion string
+}
+
+// File is one rendered output, named by its path below Site.BaseURL.
+type File struct {
+	Name        string // "rss.xml", "atom.xml", "feed.json", "index.html", "articles/<slug>.html"
+	ContentType string
+	Body        []byte
+}
+
+// Renderer renders feeds and pages for one Site. It holds no mutable state after New, so
+// one Renderer may be used from several goroutines at once.
+type Renderer struct {
+	site    Site
+	base    *url.URL
+	author  article.Author // Site.Author with its Name defaulted
+	tmpl    *template.Template
+	rssURL  string
+	atomURL string
+	jsonURL string
+}
+
+// langRE is a loose BCP 47 shape check: enough to keep garbage out of xml:lang and <html lang>.
+var langRE = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// emailRE is the shape Atom's schema requires of <email> (".+@.+"), without spaces or the
+// parentheses that would break RSS's "email (Name)".
+var emailRE = regexp.MustCompile(`^[^\s@()<>]+@[^\s@()<>]+$`)
+
+// New validates site and prepares a Renderer. Templates are parsed here, once, so that a
+// broken template is a start-up error rather than a failure on the first publication.
+func New(site Site) (*Renderer, error) {
+	site.Title = strings.TrimSpace(cleanText(site.Title))
+	site.Description = strings.TrimSpace(cleanText(site.Description))
+	site.Language = strings.TrimSpace(site.Language)
+	site.FeedID = strings.TrimSpace(site.FeedID)
+	site.Author.Name = strings.TrimSpace(cleanText(site.Author.Name))
+	site.Author.Email = strings.TrimSpace(cleanText(site.Author.Email))
+	site.GeneratorVersion = strings.TrimSpace(cleanText(site.GeneratorVersion))
+	if site.Title == "" {
+		return nil, errors.New("feed: site title is empty")
+	}
+	base, err := url.Parse(strings.TrimSpace(site.BaseURL))
+	if err != nil {
+		return nil, fmt.Errorf("feed: base URL: %w", err)
+	}
+	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		return nil, fmt.Errorf("feed: base URL %q is not an absolute http(s) URL", site.BaseURL)
+	}
+	if base.RawQuery != "" || base.Fragment != "" {
+		return nil, fmt.Errorf("feed: base URL %q has a query or fragment", site.BaseURL)
+	}
+	if !strings.HasSuffix(base.Path, "/") {
+		base.Path += "/"
+		base.RawPath = ""
+	}
+	site.BaseURL = base.String()
+	if site.Language != "" && !langRE.MatchString(site.Language) {
+		return nil, fmt.Errorf("feed: language %q is not a BCP 47 tag", site.Language)
+	}
+	// The Atom id must be an absolute IRI that never changes; using a link would tie the
+	// feed's identity to where it is hosted, so links are refused.
+	id, err := url.Parse(site.FeedID)
+	if site.FeedID == "" || err != nil || id.Scheme == "" || strings.ContainsAny(site.FeedID, " \t\r\n") {
+		return nil, fmt.Errorf("feed: feed id %q is not an absolute URI (use a tag: URI)", site.FeedID)
+	}
+	r := &Renderer{
+		site:    site,
+		base:    base,
+		author:  site.Author,
+		rssURL:  site.BaseURL + NameRSS,
+		atomURL: site.BaseURL + NameAtom,
+		jsonURL: site.BaseURL + NameJSON,
+	}
+	if r.author.Name == "" {
+		r.author.Name = site.Title
+	}
+	if site.Author.Email != "" && !emailRE.MatchString(site.Author.Email) {
+		return nil, fmt.Errorf("feed: site author e-mail %q is not an address", site.Author.Email)
+	}
+	switch site.FeedID {
+	case site.BaseURL, r.rssURL, r.atomURL, r.jsonURL, site.BaseURL + NameIndex:
+		return nil, fmt.Errorf("feed: feed id %q must differ from the site's links", site.FeedID)
+	}
+	if r.tmpl, err = parseTemplates(); err != nil {
+		return nil, fmt.Errorf("feed: templates: %w", err)
+	}
+	return r, nil
+}
+
+// Site returns the normalized site the Renderer was made with.
+func (r *Renderer) Site() Site { return r.site }
+
+// PageURL returns the absolute URL of an article's page.
+func (r *Renderer) PageURL(slug string) string {
+	return r.site.BaseURL + "articles/" + url.PathEscape(slug) + ".html"
+}
+
+// Feeds renders rss.xml, atom.xml, feed.json and index.html, in that order. Entries are
+// taken as given (newest first, already limited); removed entries are skipped so that a
+// caller's slip cannot republish a withdrawn article. updated is the feed-level date; when
+// zero, the newest entry date is used, and the Unix epoch when there are no entries.
+func (r *Renderer) Feeds(entries []catalog.Entry, updated time.Time) ([]File, error) {
+	items := make([]item, 0, len(entries))
+	seen := make(map[string]bool, len(entries))
+	for i := range entries {
+		if entries[i].Removed {
+			continue
+		}
+		it, err := r.prepare(&entries[i])
+		if err != nil {
+			return nil, err
+		}
+		if seen[it.id] {
+			return nil, fmt.Errorf("feed: duplicate entry id %q", it.id)
+		}
+		seen[it.id] = true
+		items = append(items, it)
+	}
+	updated = feedUpdated(updated, items)
+
+	rss, err := r.rss(items, updated)
+	if err != nil {
+		return nil, fmt.Errorf("feed: rss: %w", err)
+	}
+	atom, err := r.atom(items, updated)
+	if err != nil {
+		return nil, fmt.Errorf("feed: atom: %w", err)
+	}
+	jf, err := r.jsonFeed(items, updated)
+	if err != nil {
+		return nil, fmt.Errorf("feed: json: %w", err)
+	}
+	index, err := r.index(items, updated)
+	if err != nil {
+		return nil, fmt.Errorf("feed: index: %w", err)
+	}
+	return []File{
+		{Name: NameRSS, ContentType: ContentTypeRSS, Body: rss},
+		{Name: NameAtom, ContentType: ContentTypeAtom, Body: atom},
+		{Name: NameJSON, ContentType: ContentTypeJSON, Body: jf},
+		{Name: NameIndex, ContentType: ContentTypeHTML, Body: index},
+	}, nil
+}
+
+func feedUpdated(updated time.Time, items []item) time.Time {
+	if !updated.IsZero() {
+		return updated.UTC().Truncate(time.Second)
+	}
+	for _, it := range items {
+		if it.updated.After(updated) {
+			updated = it.updated
+		}
+	}
+	if updated.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return updated
+}
+
+// item is an entry prepared once for all formats: text cleaned, URLs resolved, dates in UTC
+// at whole seconds (RSS dates cannot carry more, and all formats must agree).
+type item struct {
+	id, slug, link     string
+	title, summary     string
+	content            string // HTML with absolute URLs
+	authors            []article.Author
+	siteAuthor         bool // authors is the site default: the entry named none
+	categories         []string
+	published, updated time.Time
+}
+
+func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
+	if err := checkSlug(e.Slug); err != nil {
+		return item{}, err
+	}
+	it := item{
+		id:      strings.TrimSpace(cleanText(e.ID)),
+		slug:    e.Slug,
+		link:    r.PageURL(e.Slug),
+		title:   strings.TrimSpace(cleanText(e.Title)),
+		summary: strings.TrimSpace(cleanText(e.Summary)),
+	}
+	if it.id == "" {
+		return item{}, fmt.Errorf("feed: entry %q has no id", e.Slug)
+	}
+	page, _ := url.Parse(it.link) // built from a validated base and an escaped slug
+	it.content = resolveHTML(cleanText(e.ContentHTML), page)
+	for _, a := range e.Authors {
+		a.Name = strings.TrimSpace(cleanText(a.Name))
+		a.Email = strings.TrimSpace(cleanText(a.Email))
+		if !emailRE.MatchString(a.Email) {
+			a.Email = "" // Atom's schema rejects anything without an @; the name still stands
+		}
+		if a.Name == "" && a.Email == "" {
+			continue
+		}
+		if a.Name == "" {
+			a.Name = a.Email // every format wants a name; the address is the best one known
+		}
+		it.authors = append(it.authors, a)
+	}
+	if len(it.authors) == 0 {
+		it.authors, it.siteAuthor = []article.Author{r.author}, true
+	}
+	for _, c := range e.Categories {
+		if c = strings.TrimSpace(cleanText(c)); c != "" {
+			it.categories = append(it.categories, c)
+		}
+	}
+	// Published falls back to when the catalog first saw the file, then to Updated; Updated
+	// never precedes Published.
+	it.published = firstNonZero(e.Published, e.FirstSeen, e.Updated).UTC().Truncate(time.Second)
+	it.updated = e.Updated.UTC().Truncate(time.Second)
+	if it.updated.Before(it.published) {
+		it.updated = it.published
+	}
+	if it.published.IsZero() {
+		return item{}, fmt.Errorf("feed: entry %q has no date", e.Slug)
+	}
+	return it, nil
+}
+
+// checkSlug refuses slugs that would escape articles/ or need escaping in a file name.
+func checkSlug(slug string) error {
+	if slug == "" || slug == "." || slug == ".." || strings.ContainsAny(slug, "/\\") || cleanText(slug) != slug ||
+		strings.IndexFunc(slug, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return fmt.Errorf("feed: unusable slug %q", slug)
+	}
+	return nil
+}
+
+func firstNonZero(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// authorNames joins names for the HTML pages.
+func authorNames(as []article.Author) string {
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,87 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// jsonFeed extends feeds.JSONFeed: gorilla drops "items" when there are none (the spec
+// requires the key) and its item omits an empty content_html, which 1.1 also requires.
+type jsonFeed struct {
+	*feeds.JSONFeed
+	Items []*jsonItem `json:"items"`
+}
+
+type jsonItem struct {
+	*feeds.JSONItem
+	ContentHTML   string `json:"content_html"`
+	DatePublished string `json:"date_published,omitempty"`
+	DateModified  string `json:"date_modified,omitempty"`
+}
+
+// The deprecated 1.0 "author" field is not written: every reader that knows 1.1 reads
+// "authors", and a 1.0-only reader still gets titles, links and content.
+
+func (r *Renderer) jsonFeed(items []item, updated time.Time) ([]byte, error) {
+	f := &feeds.Feed{
+		Title:       r.site.Title,
+		Link:        &feeds.Link{Href: r.site.BaseURL},
+		Description: r.site.Description,
+		Updated:     updated,
+	}
+	for i := range items {
+		it := &items[i]
+		f.Items = append(f.Items, &feeds.Item{
+			Title:       it.title,
+			Link:        &feeds.Link{Href: it.link},
+			Id:          it.id,
+			Description: it.summary, // JSON Feed's summary is plain text, as ours is
+			Content:     it.content,
+		})
+	}
+	jf := (&feeds.JSON{Feed: f}).JSONFeed()
+	jf.FeedUrl = r.jsonURL
+	jf.Language = r.site.Language
+	jf.Author = nil
+	siteAuthor := &feeds.JSONAuthor{Name: r.author.Name, Url: r.site.BaseURL}
+	jf.Authors = []*feeds.JSONAuthor{siteAuthor}
+	out := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
+	for i, ji := range jf.Items {
+		it := &items[i]
+		ji.Author = nil
+		ji.Authors = make([]*feeds.JSONAuthor, len(it.authors))
+		for k, a := range it.authors {
+			if it.siteAuthor {
+				ji.Authors[k] = siteAuthor // the same object as the feed's, home page and all
+				continue
+			}
+			ja := &feeds.JSONAuthor{Name: a.Name}
+			if a.Email != "" {
+				ja.Url = "mailto:" + a.Email // the only address known for the person
+			}
+			ji.Authors[k] = ja
+		}
+		if len(it.categories) > 0 {
+			ji.Tags = it.categories
+		}
+		// Dates are formatted here rather than left to time.Time's MarshalJSON so they are
+		// UTC at whole seconds, like the other formats.
+		out.Items[i] = &jsonItem{
+			JSONItem:      ji,
+			ContentHTML:   it.content,
+			DatePublished: it.published.Format(time.RFC3339),
+			DateModified:  it.updated.Format(time.RFC3339),
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // content_html stays readable; JSON needs no HTML escaping
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

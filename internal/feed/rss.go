@@ -1,0 +1,148 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+const (
+	nsAtom    = "http://www.w3.org/2005/Atom"
+	nsContent = "http://purl.org/rss/1.0/modules/content/"
+	nsDC      = "http://purl.org/dc/elements/1.1/"
+)
+
+// rssDoc replaces feeds.RssFeedXml, which declares only the content namespace; the atom and
+// dc prefixes used below must be declared too or the document is not namespace-well-formed.
+type rssDoc struct {
+	feeds.RssFeedXml
+	AtomNS  string      `xml:"xmlns:atom,attr"`
+	DCNS    string      `xml:"xmlns:dc,attr"`
+	Channel *rssChannel // shadows RssFeedXml.Channel
+}
+
+// rssChannel extends feeds.RssFeed with the self link that validators and Feedly expect.
+// Items is redeclared after it so the link precedes the items and each item can carry more
+// than gorilla's RssItem can express.
+type rssChannel struct {
+	*feeds.RssFeed
+	Self  rssAtomLink `xml:"atom:link"`
+	Items []*rssItem  `xml:"item"`
+}
+
+type rssAtomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+// rssItem extends feeds.RssItem. Title and Description are redeclared with omitempty because
+// gorilla always emits them, even empty (declaring them first also keeps the title on top);
+// Category is replaced by one element per category; dc:creator carries the authors <author>
+// cannot; atom:updated gives RSS the modification date it has no element for (feedparser
+// and gofeed both read it).
+type rssItem struct {
+	Title       string `xml:"title,omitempty"`
+	Description string `xml:"description,omitempty"`
+	*feeds.RssItem
+	Updated    string   `xml:"atom:updated"`
+	Author     string   `xml:"author,omitempty"`
+	Creators   []string `xml:"dc:creator"`
+	Categories []string `xml:"category"`
+}
+
+func (r *Renderer) rss(items []item, updated time.Time) ([]byte, error) {
+	// The generic feeds.Feed is filled only with what gorilla renders correctly; Author is
+	// left nil because gorilla would write " (Name)" as managingEditor when there is no
+	// e-mail, and Created is left zero so pubDate equals lastBuildDate.
+	f := &feeds.Feed{
+		Title:       r.site.Title,
+		Link:        &feeds.Link{Href: r.site.BaseURL},
+		Description: r.site.Description,
+		Updated:     updated,
+	}
+	for i := range items {
+		it := &items[i]
+		perma := "false"
+		if it.id == it.link {
+			perma = "true" // gorilla omits the attribute when empty, which RSS reads as "true"
+		}
+		f.Items = append(f.Items, &feeds.Item{
+			Title:       it.title,
+			Link:        &feeds.Link{Href: it.link},
+			Id:          it.id,
+			IsPermaLink: perma,
+			Created:     it.published, // gorilla's pubDate: the creation date, as RSS means it
+			Updated:     it.updated,
+			Content:     it.content, // content:encoded, CDATA; gorilla omits it when empty
+		})
+	}
+	ch := (&feeds.Rss{Feed: f}).RssFeed()
+	if ch.Description == "" {
+		ch.Description = ch.Title // required by RSS 2.0, and an empty element is worse
+	}
+	ch.Language = r.site.Language
+	ch.Generator = generatorName
+	if r.site.GeneratorVersion != "" {
+		ch.Generator += " " + r.site.GeneratorVersion
+	}
+	if r.site.Author.Email != "" {
+		// managingEditor must be an e-mail address; without one there is nothing to say.
+		ch.ManagingEditor = r.author.Email + " (" + r.author.Name + ")"
+	}
+	out := &rssChannel{
+		RssFeed: ch,
+		Self:    rssAtomLink{Href: r.rssURL, Rel: "self", Type: "application/rss+xml"},
+		Items:   make([]*rssItem, len(ch.Items)),
+	}
+	for i, ri := range ch.Items {
+		it := &items[i]
+		x := &rssItem{RssItem: ri, Title: it.title, Categories: it.categories, Updated: it.updated.Format(time.RFC3339)}
+		ri.Title, ri.Description, ri.Author, ri.Category = "", "", "", ""
+		if it.summary != "" {
+			// <description> is read as HTML by every reader; the summary is plain text.
+			x.Description = htmlText(it.summary)
+		}
+		// RSS allows one <author>, and only as "email (Name)". The first author goes there
+		// when they have an address; every other author is a dc:creator, so readers that
+		// list both keep the authors in their order.
+		for k, a := range it.authors {
+			if k == 0 && a.Email != "" {
+				x.Author = a.Email + " (" + a.Name + ")"
+				continue
+			}
+			x.Creators = append(x.Creators, a.Name)
+		}
+		out.Items[i] = x
+	}
+	doc := &rssDoc{
+		RssFeedXml: feeds.RssFeedXml{Version: "2.0", ContentNamespace: nsContent},
+		AtomNS:     nsAtom,
+		DCNS:       nsDC,
+		Channel:    out,
+	}
+	return marshalXML(doc)
+}
+
+// marshalXML writes the document with gorilla's layout: XML declaration and two-space indent.
+func marshalXML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
+
+// htmlEscaper turns plain text into HTML text. Quotes are left alone: they need escaping only
+// in attributes, and &#34; would just make the XML harder to read.
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// htmlText escapes plain text for elements readers interpret as HTML.
+func htmlText(s string) string { return htmlEscaper.Replace(s) }

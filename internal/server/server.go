@@ -1,0 +1,403 @@
+// Package server publishes prebuilt feed and page Resources over HTTP with validators,
+// precompressed gzip and conditional GETs. It holds no files and renders nothing: the daemon
+// hands it Snapshots and a Pages source, and it answers the million daily polls from memory.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// ErrNotFound is what a Pages implementation wraps when there is no article for a slug.
+var ErrNotFound = errors.New("not found")
+
+// Pages is what the server needs to serve one article page; the daemon implements it.
+// Page returns an error wrapping ErrNotFound when there is no such article.
+type Pages interface {
+	Page(ctx context.Context, slug string) (*Resource, error)
+}
+
+// Health is the body of /healthz. The daemon fills Articles, LastSync and Renders (and may
+// set Status); the server fills Serving, and Status when the daemon left it empty or failed.
+type Health struct {
+	Status   string    `json:"status"`   // "ok" by default; "unavailable" with a 503
+	Serving  bool      `json:"serving"`  // a Snapshot has been swapped in, so feeds answer 200
+	Articles int       `json:"articles"` // published articles in the current catalog
+	LastSync time.Time `json:"last_sync"`
+	Renders  int       `json:"renders"` // feed renders since start; stuck while syncs run means trouble
+}
+
+// HealthFunc reports the daemon's state for /healthz; an error turns the answer into a 503.
+type HealthFunc func(ctx context.Context) (Health, error)
+
+// Config tunes a Server. Zero values take the documented defaults; for the timeouts a
+// negative value means no limit.
+type Config struct {
+	Addr   string        // for ListenAndServe; default 127.0.0.1:8080
+	MaxAge time.Duration // Cache-Control max-age; 0 means 300s, negative means max-age=0
+	Logger *slog.Logger  // nil discards
+
+	ReadHeaderTimeout time.Duration // default 5s: bounds slowloris-style header trickling
+	ReadTimeout       time.Duration // default 10s: requests here have no bodies worth waiting for
+	WriteTimeout      time.Duration // default 30s: a slow reader fetching a large feed
+	IdleTimeout       time.Duration // default 120s: keep-alive for readers polling several feeds
+	MaxHeaderBytes    int           // default 16 KiB
+	ShutdownTimeout   time.Duration // default 10s: how long Serve drains in-flight requests
+}
+
+// Defaults applied by New.
+const (
+	DefaultAddr              = "127.0.0.1:8080"
+	DefaultMaxAge            = 300 * time.Second
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 10 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultShutdownTimeout   = 10 * time.Second
+)
+
+// retryAfter is how long a reader should wait when asking before the first Snapshot. Short,
+// because the first sync usually finishes within seconds of startup.
+const retryAfter = "10"
+
+// Server serves the current Snapshot and article pages. It is safe for concurrent use.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	pages  Pages
+	health HealthFunc
+
+	cur     atomic.Pointer[served]
+	handler http.Handler
+
+	// Constant header values, built once and shared read-only by all responses.
+	cacheControl []string
+	vary         []string
+	nosniff      []string
+	csp          []string
+	gzipEnc      []string
+}
+
+// served is a Snapshot with header values prepared, swapped in as a whole.
+type served struct {
+	files map[string]entry
+}
+
+type entry struct {
+	res *Resource
+	hdr *prepared
+}
+
+// New returns a Server that answers 503 on feed paths until the first Swap. pages and health
+// may be nil: article paths then answer 404, and /healthz reports only what the server knows.
+func New(cfg Config, pages Pages, health HealthFunc) *Server {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = DefaultMaxAge
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.ReadHeaderTimeout = orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	cfg.ReadTimeout = orDefault(cfg.ReadTimeout, DefaultReadTimeout)
+	cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
+	cfg.IdleTimeout = orDefault(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	maxAge := int64(cfg.MaxAge / time.Second)
+	if maxAge < 0 {
+		maxAge = 0
+	}
+	s := &Server{
+		cfg:          cfg,
+		log:          cfg.Logger,
+		pages:        pages,
+		health:       health,
+		cacheControl: []string{"public, max-age=" + strconv.FormatInt(maxAge, 10)},
+		vary:         []string{"Accept-Encoding"},
+		nosniff:      []string{"nosniff"},
+		// Pages are rendered articles without scripts; this keeps an injected <script> or
+		// form in article HTML inert while still showing remote images and inline styles.
+		csp:     []string{"default-src 'none'; img-src * data:; style-src 'unsafe-inline'"},
+		gzipEnc: []string{"gzip"},
+	}
+
+	mux := http.NewServeMux()
+	// "GET" patterns also match HEAD; any other method on these paths gets the mux's 405
+	// with "Allow: GET, HEAD".
+	mux.Handle("GET /{$}", s.fixed("/"))
+	mux.Handle("GET /rss.xml", s.fixed("/rss.xml"))
+	mux.Handle("GET /atom.xml", s.fixed("/atom.xml"))
+	mux.Handle("GET /feed.json", s.fixed("/feed.json"))
+	mux.HandleFunc("GET /articles/{file}", s.serveArticle)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.handler = s.guard(mux)
+	return s
+}
+
+// orDefault maps 0 to def and negative to 0, which http.Server reads as no limit.
+func orDefault(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// Swap makes snap the set of fixed paths served from now on. Requests already running keep
+// the set they started with; none sees a mix. A nil snap is ignored.
+func (s *Server) Swap(snap *Snapshot) {
+	if snap == nil {
+		return
+	}
+	sv := &served{files: make(map[string]entry, len(snap.Files))}
+	for p, r := range snap.Files {
+		if r != nil {
+			sv.files[p] = entry{res: r, hdr: r.headers()}
+		}
+	}
+	s.cur.Store(sv)
+}
+
+// Handler returns the HTTP handler, for tests and for embedding behind another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ListenAndServe listens on Config.Addr and calls Serve.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve answers requests on ln until ctx is done, then stops accepting, waits up to
+// Config.ShutdownTimeout for in-flight requests and returns nil. It returns an error when
+// the listener fails or the drain deadline passes (remaining connections are then closed).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		// net/http reports accept errors, TLS junk and handler panics here; route them
+		// through the daemon's logger so they are not lost on stderr.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	// Debug: the daemon announces itself; this only confirms the listener handed in.
+	s.log.Debug("http serving", "addr", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+
+	// The drain deadline must not inherit ctx's cancellation, or it would have expired already.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		<-errc
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", err)
+	}
+	s.log.Debug("http drained")
+	return nil
+}
+
+// guard runs before routing. It rejects every path that is not in canonical form, because
+// ServeMux would otherwise answer "/articles/x/../../rss.xml" with a redirect to a served
+// file; our URLs never need dot segments, doubled slashes or percent-encoding, so each
+// resource has exactly one spelling and probes end in 404.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["X-Content-Type-Options"] = s.nosniff
+		p := r.URL.Path
+		if r.URL.RawPath != "" || p == "" || p[0] != '/' || path.Clean(p) != p {
+			http.NotFound(w, r)
+			s.logRequest(r, http.StatusNotFound, 0, time.Time{})
+			return
+		}
+		// Wrapping costs an allocation, so it is done only when debug logs are wanted.
+		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		s.logRequest(r, rec.status, rec.n, start)
+	})
+}
+
+// logRequest writes the access log line. Debug only: at a million polls a day an info-level
+// access log would be most of the daemon's I/O.
+func (s *Server) logRequest(r *http.Request, status int, n int64, start time.Time) {
+	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+		return
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("uri", r.RequestURI),
+		slog.Int("status", status),
+		slog.Int64("bytes", n),
+		slog.String("remote", r.RemoteAddr),
+		slog.String("ua", r.UserAgent()),
+	}
+	if !start.IsZero() {
+		attrs = append(attrs, slog.Duration("dur", time.Since(start)))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
+}
+
+// statusRecorder captures what the access log reports.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection through the recorder.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// fixed serves one path of the current Snapshot.
+func (s *Server) fixed(key string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sv := s.cur.Load()
+		if sv == nil {
+			// Not 404: the path exists, the daemon has just not built it yet. no-store keeps
+			// shared caches from holding on to this answer.
+			h := w.Header()
+			h.Set("Retry-After", retryAfter)
+			h.Set("Cache-Control", "no-store")
+			http.Error(w, "feed not ready yet", http.StatusServiceUnavailable)
+			return
+		}
+		e, ok := sv.files[key]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		s.serveResource(w, r, e.res, e.hdr)
+	})
+}
+
+// maxSlugLen bounds the slug handed to Pages; real slugs are far shorter.
+const maxSlugLen = 200
+
+func validSlug(slug string) bool {
+	if slug == "" || len(slug) > maxSlugLen {
+		return false
+	}
+	for i := 0; i < len(slug); i++ {
+		c := slug[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	if len(file) <= len(".html") || file[len(file)-len(".html"):] != ".html" || s.pages == nil {
+		http.NotFound(w, r)
+		return
+	}
+	slug := file[:len(file)-len(".html")]
+	// Validated here so Pages never sees anything but [a-z0-9-], whatever it does with it.
+	if !validSlug(slug) {
+		http.NotFound(w, r)
+		return
+	}
+	res, err := s.pages.Page(r.Context(), slug)
+	switch {
+	case errors.Is(err, ErrNotFound) || (err == nil && res == nil):
+		http.NotFound(w, r)
+		return
+	case err != nil:
+		if r.Context().Err() == nil {
+			s.log.Error("render article page", "slug", slug, "err", err)
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.serveResource(w, r, res, res.headers())
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	var h Health
+	var err error
+	if s.health != nil {
+		h, err = s.health(r.Context())
+	}
+	h.Serving = s.cur.Load() != nil
+	code := http.StatusOK
+	if h.Status == "" {
+		h.Status = "ok"
+	}
+	if err != nil {
+		// The reason goes to the log, not the body: /healthz is public and error text
+		// tends to carry file system paths.
+		s.log.Warn("health check failed", "err", err)
+		h.Status = "unavailable"
+		code = http.StatusServiceUnavailable
+	}
+	body, err := json.Marshal(h)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	body = append(body, '\n')
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}

@@ -1,0 +1,590 @@
+// Package watch turns file system activity under one root directory into settled
+// "look again at these paths" batches. It reports paths only once writers have gone quiet and
+// asks for a full reconcile whenever events may have been lost; judging files is left to the consumer.
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Defaults for the zero values in Config.
+const (
+	DefaultSettle = 250 * time.Millisecond
+	DefaultRescan = 10 * time.Minute
+)
+
+// rootPoll is how often a vanished root is checked for.
+const rootPoll = time.Second
+
+// maxJobs bounds the queue between the event loop and the directory worker.
+// Past it, queued work is replaced by one full rewalk plus a Rescan, which is
+// what the consumer would need anyway after that many structural changes.
+const maxJobs = 1 << 16
+
+// Config says what to watch and how patiently.
+type Config struct {
+	Root      string                // directory to watch, recursively
+	Settle    time.Duration         // quiet time before a path is reported; 0 means DefaultSettle
+	Rescan    time.Duration         // periodic full-reconcile request; 0 means DefaultRescan; <0 disables
+	Ignore    func(rel string) bool // file rule on a slash-separated path relative to Root (may be nil)
+	IgnoreDir func(rel string) bool // directories skipped entirely (may be nil)
+	Logger    *slog.Logger          // nil means slog.New(slog.DiscardHandler)
+}
+
+// Batch is one "look again" request for the consumer. A path in Paths may
+// exist or not (removed, renamed away); rarely it names a directory that
+// vanished, or is reported twice, which a consumer that stats and decides
+// handles for free. Batches go out at most once per Settle period.
+type Batch struct {
+	Paths  []string // slash-separated paths relative to Root, sorted, deduplicated; files that settled, or vanished
+	Rescan bool     // the consumer must do a full reconcile (overflow, watch error, root vanished/returned, periodic, ...)
+	Reason string   // why Rescan, for the log
+}
+
+// Watcher watches one root directory tree. It is used by one call to Run.
+type Watcher struct {
+	root      string // absolute, cleaned; fsnotify event names start with it
+	settle    time.Duration
+	rescan    time.Duration
+	ignore    func(string) bool
+	ignoreDir func(string) bool
+	log       *slog.Logger
+	rootPoll  time.Duration // rootPoll, except in tests
+
+	fsw   *fsnotify.Watcher
+	dirty *dirtySet
+
+	// dirs is the set of directories we hold watches on (absolute paths). It is
+	// only touched by New and the directory worker, never by the event loop.
+	dirs map[string]struct{}
+
+	// jobs is the queue from the event loop to the directory worker. The event
+	// loop must never call into fsnotify (Add/Remove): fsnotify can hold its own
+	// lock while sending on Errors, which only the event loop drains.
+	jobMu   sync.Mutex
+	jobs    []job
+	jobKick chan struct{}
+
+	started atomic.Bool
+	closed  atomic.Bool
+}
+
+type jobKind int
+
+const (
+	jobProbe    jobKind = iota // something was created: if it is a directory, watch and scan it
+	jobGone                    // something was removed or renamed away: if it was a watched directory, drop it
+	jobRootGone                // the root itself was removed or renamed away
+	jobRewalk                  // events may have been lost: walk everything again and ask for a Rescan
+)
+
+type job struct {
+	kind   jobKind
+	path   string // absolute
+	reason string // for jobRewalk
+}
+
+// New validates cfg, creates the fsnotify watcher and adds watches on Root and
+// every subdirectory not skipped by IgnoreDir. Events that happen before Run
+// is called are queued by the kernel and delivered once Run starts.
+func New(cfg Config) (*Watcher, error) {
+	if cfg.Root == "" {
+		return nil, errors.New("watch: config: Root is empty")
+	}
+	if cfg.Settle < 0 {
+		return nil, fmt.Errorf("watch: config: Settle %v is negative", cfg.Settle)
+	}
+	root, err := filepath.Abs(cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("watch: root %q: %w", cfg.Root, err)
+	}
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("watch: root %q: %w", root, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("watch: root %q: not a directory", root)
+	}
+
+	w := &Watcher{
+		root:      root,
+		settle:    cfg.Settle,
+		rescan:    cfg.Rescan,
+		ignore:    cfg.Ignore,
+		ignoreDir: cfg.IgnoreDir,
+		log:       cfg.Logger,
+		rootPoll:  rootPoll,
+		dirs:      make(map[string]struct{}),
+		jobKick:   make(chan struct{}, 1),
+	}
+	if w.settle == 0 {
+		w.settle = DefaultSettle
+	}
+	if w.rescan == 0 {
+		w.rescan = DefaultRescan
+	}
+	if w.ignore == nil {
+		w.ignore = func(string) bool { return false }
+	}
+	if w.ignoreDir == nil {
+		w.ignoreDir = func(string) bool { return false }
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	w.log = w.log.With("root", root)
+	w.dirty = newDirtySet(w.settle)
+
+	w.fsw, err = fsnotify.NewWatcher()
+	if err != nil {
+		return nil, fmt.Errorf("watch: root %q: creating fsnotify watcher: %w", root, err)
+	}
+	// At start a partially watched tree would silently miss changes for months,
+	// so any failure here is fatal; at run time failures become Rescans instead.
+	if err := w.addTree(context.Background(), root, false); err != nil {
+		w.fsw.Close()
+		return nil, err
+	}
+	w.log.Info("watching", "dirs", len(w.dirs))
+	return w, nil
+}
+
+// Close releases the fsnotify watcher. Run does this itself when it returns;
+// Close is for a Watcher whose Run is never called. It is safe to call twice.
+func (w *Watcher) Close() error {
+	if w.closed.Swap(true) {
+		return nil
+	}
+	if err := w.fsw.Close(); err != nil {
+		return fmt.Errorf("watch: root %q: closing fsnotify watcher: %w", w.root, err)
+	}
+	return nil
+}
+
+// Run delivers batches on out until ctx is done, then releases the watcher
+// and returns nil. It does not close out. A Watcher runs only once.
+func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
+	if out == nil {
+		return fmt.Errorf("watch: root %q: Run: nil output channel", w.root)
+	}
+	if w.started.Swap(true) {
+		return fmt.Errorf("watch: root %q: Run called twice", w.root)
+	}
+	if w.closed.Load() {
+		return fmt.Errorf("watch: root %q: Run after Close", w.root)
+	}
+	defer w.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { w.dirLoop(ctx) })
+	wg.Go(func() { w.settleLoop(ctx, out) })
+	err := w.eventLoop(ctx)
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// eventLoop drains fsnotify as fast as it can. It only records: dirty paths
+// go to the dirty set, structural work goes to the directory worker. It never
+// stats, sends on out, or calls fsnotify, so the kernel queue cannot back up
+// because of us.
+func (w *Watcher) eventLoop(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.fsw.Events:
+			if !ok {
+				return fmt.Errorf("watch: root %q: fsnotify event channel closed", w.root)
+			}
+			w.handleEvent(ev)
+		case err, ok := <-w.fsw.Errors:
+			if !ok {
+				return fmt.Errorf("watch: root %q: fsnotify error channel closed", w.root)
+			}
+			reason := "watch error: " + err.Error()
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				reason = "event queue overflow"
+				w.log.Warn("event queue overflowed; rewalking and requesting rescan", "err", err)
+			} else {
+				w.log.Error("watch error; rewalking and requesting rescan", "err", err)
+			}
+			w.enqueue(job{kind: jobRewalk, reason: reason})
+		}
+	}
+}
+
+func (w *Watcher) handleEvent(ev fsnotify.Event) {
+	name := filepath.Clean(ev.Name)
+	if name == w.root {
+		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+			w.enqueue(job{kind: jobRootGone, path: name})
+		}
+		return
+	}
+	rel, ok := w.rel(name)
+	if !ok {
+		return
+	}
+	if w.log.Enabled(context.Background(), slog.LevelDebug) { // Op.String allocates; this is the hot path
+		w.log.Debug("event", "path", rel, "op", ev.Op.String())
+	}
+	// We do not know yet whether name is a file or a directory; Ignore is a file
+	// rule, and directories that slip in are dropped by the worker or the settle loop's stat.
+	if !w.ignore(rel) {
+		w.dirty.touch(rel, time.Now())
+	}
+	if ev.Has(fsnotify.Create) {
+		w.enqueue(job{kind: jobProbe, path: name})
+	}
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		w.enqueue(job{kind: jobGone, path: name})
+	}
+}
+
+// rel turns an absolute path under root into the slash-separated relative
+// form. It is on the event hot path, hence a prefix cut rather than filepath.Rel;
+// event names are always root joined with the rest.
+func (w *Watcher) rel(path string) (string, bool) {
+	prefix := w.root
+	if !strings.HasSuffix(prefix, string(filepath.Separator)) {
+		prefix += string(filepath.Separator)
+	}
+	r, ok := strings.CutPrefix(path, prefix)
+	if !ok || r == "" {
+		return "", false
+	}
+	return filepath.ToSlash(r), true
+}
+
+func (w *Watcher) enqueue(j job) {
+	w.jobMu.Lock()
+	if len(w.jobs) >= maxJobs {
+		w.jobs = append(w.jobs[:0], job{kind: jobRewalk, reason: "internal queue overflow"})
+	}
+	w.jobs = append(w.jobs, j)
+	w.jobMu.Unlock()
+	select {
+	case w.jobKick <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Watcher) takeJobs() []job {
+	w.jobMu.Lock()
+	defer w.jobMu.Unlock()
+	j := w.jobs
+	w.jobs = nil
+	return j
+}
+
+// dirLoop is the directory worker: it owns w.dirs and every fsnotify
+// Add/Remove after New, handles the root vanishing, and the periodic rescan.
+func (w *Watcher) dirLoop(ctx context.Context) {
+	var periodic <-chan time.Time
+	if w.rescan > 0 {
+		t := time.NewTicker(w.rescan)
+		defer t.Stop()
+		periodic = t.C
+	}
+	var (
+		rootGone bool
+		poll     *time.Ticker
+		pollC    <-chan time.Time
+	)
+	defer func() {
+		if poll != nil {
+			poll.Stop()
+		}
+	}()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-periodic:
+			if rootGone {
+				continue // the root poll will ask for a rescan when it is back
+			}
+			w.enqueue(job{kind: jobRewalk, reason: "periodic"})
+		case <-pollC:
+			if fi, err := os.Stat(w.root); err != nil || !fi.IsDir() {
+				continue
+			}
+			err := w.addTree(ctx, w.root, false)
+			if ctx.Err() != nil {
+				return
+			}
+			if _, ok := w.dirs[w.root]; !ok {
+				// Not even the root could be watched: try again at the next poll,
+				// quietly, as this could repeat every poll for a long time.
+				w.log.Debug("root directory is back but cannot be watched yet", "err", err)
+				w.dropAll()
+				continue
+			}
+			rootGone = false
+			poll.Stop()
+			poll, pollC = nil, nil
+			if err != nil {
+				w.log.Error("root directory returned; some watches failed", "dirs", len(w.dirs), "err", err)
+			} else {
+				w.log.Info("root directory returned; watches re-added", "dirs", len(w.dirs))
+			}
+			w.dirty.requestRescan("root returned")
+		case <-w.jobKick:
+		}
+
+		var rewalk []string
+		for _, j := range w.takeJobs() {
+			switch j.kind {
+			case jobRootGone:
+				if rootGone {
+					continue
+				}
+				rootGone = true
+				w.rootVanished()
+				poll = time.NewTicker(w.rootPoll)
+				pollC = poll.C
+			case jobProbe:
+				if !rootGone {
+					w.probe(ctx, j.path)
+				}
+			case jobGone:
+				w.gone(j.path)
+			case jobRewalk:
+				rewalk = append(rewalk, j.reason)
+			}
+		}
+		if len(rewalk) > 0 && !rootGone {
+			if _, err := os.Stat(w.root); errors.Is(err, fs.ErrNotExist) {
+				rootGone = true
+				w.rootVanished()
+				poll = time.NewTicker(w.rootPoll)
+				pollC = poll.C
+				continue
+			}
+			// Coalesced: one walk answers any number of overflow/error reports.
+			if err := w.rewalk(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				w.log.Error("rewalk incomplete", "err", err)
+			}
+			w.dirty.requestRescan(strings.Join(dedup(rewalk), "; "))
+		}
+	}
+}
+
+func (w *Watcher) rootVanished() {
+	w.log.Warn("root directory vanished; dropping watches and polling for it", "every", w.rootPoll)
+	w.dropAll()
+	w.dirty.requestRescan("root vanished")
+}
+
+// dropAll removes every watch. Errors are expected (the kernel has usually
+// dropped them already when a directory vanished) and carry no information.
+func (w *Watcher) dropAll() {
+	for d := range w.dirs {
+		_ = w.fsw.Remove(d)
+	}
+	clear(w.dirs)
+}
+
+// probe handles a Create: a new directory (made here or renamed in) gets a
+// watch, and everything already inside it is marked dirty, since files made
+// before the watch existed produced no events we could see.
+func (w *Watcher) probe(ctx context.Context, path string) {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.IsDir() {
+		return // a file (the event loop marked it), or already gone again
+	}
+	rel, ok := w.rel(path)
+	if !ok {
+		return
+	}
+	w.dirty.forget(rel)
+	if w.ignoreDir(rel) {
+		w.log.Debug("new directory ignored", "path", rel)
+		return
+	}
+	before := len(w.dirs)
+	err = w.addTree(ctx, path, true)
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		w.log.Error("new directory: watch failed; requesting rescan", "path", rel, "err", err)
+		w.dirty.requestRescan("watch error on new directory " + rel)
+		return
+	}
+	w.log.Info("new directory: watch added", "path", rel, "dirs_added", len(w.dirs)-before)
+}
+
+// gone handles a Remove or Rename: if path was a watched directory, its watch
+// and those below it are dropped. What was inside is not tracked file by file;
+// a Rescan lets the consumer reconcile, which is simple and always right.
+func (w *Watcher) gone(path string) {
+	if _, ok := w.dirs[path]; !ok {
+		return
+	}
+	prefix := path + string(filepath.Separator)
+	n := 0
+	for d := range w.dirs {
+		if d == path || strings.HasPrefix(d, prefix) {
+			// A watch on a directory moved elsewhere keeps reporting under its old
+			// name, and blocks re-adding the same inode under its new name, so it
+			// must go before any Create for the new name is handled.
+			_ = w.fsw.Remove(d)
+			delete(w.dirs, d)
+			n++
+		}
+	}
+	rel, _ := w.rel(path)
+	w.dirty.forget(rel)
+	w.log.Info("directory removed or renamed away: watches dropped; requesting rescan", "path", rel, "dirs_dropped", n)
+	w.dirty.requestRescan("directory removed or renamed: " + rel)
+}
+
+// rewalk re-adds watches on the whole tree and drops watches on directories
+// that are no longer there (or are now ignored).
+func (w *Watcher) rewalk(ctx context.Context) error {
+	// Watches on directories that are gone go first: if one was moved (and we
+	// missed the rename), fsnotify would otherwise keep its old name and refuse
+	// to register the same directory under its new one.
+	for d := range w.dirs {
+		if fi, err := os.Lstat(d); err != nil || !fi.IsDir() {
+			_ = w.fsw.Remove(d)
+			delete(w.dirs, d)
+		}
+	}
+	old := w.dirs
+	w.dirs = make(map[string]struct{}, len(old))
+	err := w.addTree(ctx, w.root, false)
+	for d := range old {
+		if _, ok := w.dirs[d]; !ok {
+			_ = w.fsw.Remove(d)
+		}
+	}
+	w.log.Info("rewalked tree", "dirs", len(w.dirs), "dirs_before", len(old))
+	return err
+}
+
+// addTree adds watches on dir and every directory below it not skipped by
+// IgnoreDir; with mark, every file found is marked dirty. The watch on a
+// directory is added before it is read, so a file is either seen by the read
+// or produces an event. It keeps going past errors and returns them joined;
+// it stops early when ctx is done, since a big tree can take a while.
+func (w *Watcher) addTree(ctx context.Context, dir string, mark bool) error {
+	var errs []error
+	now := time.Now()
+	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			if p == dir {
+				return fmt.Errorf("watch: %q: %w", p, err)
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while we walked; its Remove event handles it
+			}
+			errs = append(errs, fmt.Errorf("watch: reading %q: %w", p, err))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, inside := w.rel(p)
+		if d.IsDir() {
+			if inside && w.ignoreDir(rel) {
+				return fs.SkipDir
+			}
+			if err := w.fsw.Add(p); err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return fs.SkipDir
+				}
+				errs = append(errs, fmt.Errorf("watch: adding watch on %q: %w", p, err))
+				return fs.SkipDir
+			}
+			w.dirs[p] = struct{}{}
+			w.log.Debug("watch added", "path", p)
+			return nil
+		}
+		if mark && inside && !w.ignore(rel) {
+			w.dirty.touch(rel, now)
+		}
+		return nil
+	})
+	if walkErr != nil {
+		errs = append(errs, walkErr)
+	}
+	return errors.Join(errs...)
+}
+
+// settleLoop does the stat checks on a tick and sends what has settled.
+// Everything ready since the last send goes out in one batch, and batches go
+// out at most once per settle period, so a stream of files (a copy of 1,000
+// files) becomes a few batches rather than one per file or per tick; each
+// batch is likely to cost the consumer a feed rebuild.
+func (w *Watcher) settleLoop(ctx context.Context, out chan<- Batch) {
+	tick := time.NewTicker(max(w.settle/4, time.Millisecond))
+	defer tick.Stop()
+	stat := func(rel string, now time.Time) look {
+		return statLook(filepath.Join(w.root, filepath.FromSlash(rel)), now)
+	}
+	var (
+		box      outbox
+		lastSent time.Time
+	)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := time.Now()
+		paths, reason := w.dirty.collect(now, stat)
+		box.add(paths, reason)
+		if box.empty() || now.Sub(lastSent) < w.settle {
+			continue
+		}
+		b := box.take()
+		if b.Rescan {
+			w.log.Info("requesting rescan", "reason", b.Reason, "paths", len(b.Paths))
+		} else {
+			w.log.Debug("batch", "paths", len(b.Paths))
+		}
+		select {
+		case out <- b:
+			lastSent = time.Now()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func dedup(s []string) []string {
+	seen := make(map[string]bool, len(s))
+	outp := s[:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			outp = append(outp, x)
+		}
+	}
+	return outp
+}
