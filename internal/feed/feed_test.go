@@ -656,3 +656,18 @@ func BenchmarkFeeds(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkPage(b *testing.B) {
+	r, err := New(testSite())
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := bigEntries(1)[0]
+	b.ReportAllocs()
+	b.SetBytes(int64(len(e.ContentHTML)))
+	for b.Loop() {
+		if _, err := r.Page(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,15 +1,16 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
@@ -48,10 +49,53 @@ func (p *Publisher) writePages(ctx context.Context, seq int64) (written, removed
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, fmt.Errorf("output %s: %w", dir, err)
 	}
+	removeStaleTemps(p.cfg.Out)
+	removeStaleTemps(dir)
+	st := newStager(p.cfg.Out)
+	defer st.abort()
 	keep := map[string]bool{}
+	var (
+		pages   = make(chan catalog.Entry, 64)
+		wg      sync.WaitGroup
+		mu      sync.Mutex // guards written and werr
+		werr    error
+		failed  = func() error { mu.Lock(); defer mu.Unlock(); return werr }
+		workers = max(2, runtime.GOMAXPROCS(0))
+	)
+	// Rendering and writing pages run on several workers: a cold build of 10,000 pages spends
+	// most of its time waiting on file creation in the kernel, and those waits overlap.
+	for range workers {
+		wg.Go(func() {
+			for e := range pages {
+				f, err := p.r.Page(e)
+				if err != nil {
+					err = fmt.Errorf("page %s: %w", e.Path, err)
+				}
+				changed := false
+				if err == nil {
+					changed, err = st.stage(f.Name, f.Body)
+				}
+				if err == nil {
+					err = st.commitIfFull(pageBatch)
+				}
+				mu.Lock()
+				if changed {
+					written++
+				}
+				if err != nil && werr == nil {
+					werr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
 	err = p.cat.Each(ctx, since, func(e catalog.Entry) error {
+		if err := failed(); err != nil {
+			return err
+		}
 		name := e.Slug + ".html"
 		if e.Removed && !p.cfg.KeepRemoved {
+			delete(keep, name)
 			if err := os.Remove(filepath.Join(dir, name)); err == nil {
 				removed++
 			} else if !errors.Is(err, fs.ErrNotExist) {
@@ -60,16 +104,17 @@ func (p *Publisher) writePages(ctx context.Context, seq int64) (written, removed
 			return nil
 		}
 		keep[name] = true
-		f, err := p.r.Page(e)
-		if err != nil {
-			return fmt.Errorf("page %s: %w", e.Path, err)
-		}
-		changed, err := writeFile(p.cfg.Out, f.Name, f.Body)
-		if changed {
-			written++
-		}
-		return err
+		pages <- e
+		return nil
 	})
+	close(pages)
+	wg.Wait()
+	if err == nil {
+		err = failed()
+	}
+	if err == nil {
+		err = st.commit()
+	}
 	if err != nil || !full {
 		return written, removed, err
 	}
@@ -88,56 +133,17 @@ func (p *Publisher) writePages(ctx context.Context, seq int64) (written, removed
 	return written, removed, nil
 }
 
+// pageBatch is how many pages are made durable together: one syncfs per batch bounds both the
+// cost of a cold build and the temp files a crash can leave.
+const pageBatch = 1000
+
 func (p *Publisher) writeFeeds(files []feed.File) error {
+	st := newStager(p.cfg.Out)
 	for _, f := range files {
-		if _, err := writeFile(p.cfg.Out, f.Name, f.Body); err != nil {
+		if _, err := st.stage(f.Name, f.Body); err != nil {
+			st.abort()
 			return err
 		}
 	}
-	return nil
-}
-
-// writeFile replaces dir/name with data atomically (temp file in the same directory, fsync,
-// rename, fsync of the directory), so a web server serving dir never sees a partial file.
-// A file that already holds data is left alone, mtime included, so CDNs and rsync see no change.
-func writeFile(dir, name string, data []byte) (changed bool, err error) {
-	path := filepath.Join(dir, filepath.FromSlash(name))
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return false, nil
-	}
-	parent := filepath.Dir(path)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return false, fmt.Errorf("output %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(parent, ".feedpub-*.tmp")
-	if err != nil {
-		return false, fmt.Errorf("output %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return false, fmt.Errorf("output %s: %w", path, err)
-	}
-	// CreateTemp makes 0600 files; a web server running as another user must read them.
-	if err = tmp.Chmod(0o644); err != nil {
-		return false, fmt.Errorf("output %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return false, fmt.Errorf("output %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return false, fmt.Errorf("output %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return false, fmt.Errorf("output %s: %w", path, err)
-	}
-	if d, derr := os.Open(parent); derr == nil {
-		d.Sync() // best effort: makes the rename itself durable
-		d.Close()
-	}
-	return true, nil
+	return st.commit()
 }

@@ -1,0 +1,146 @@
+package publish
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// stager replaces files in an output directory atomically, in batches. Each file is written to
+// a temp file beside its target; commit makes every temp file durable, then renames them over
+// their targets and syncs the directories. A web server reading the directory sees either the
+// old or the new bytes of each file, never a partial one, and a crash leaves only temp files
+// (which the next build removes). Durability is paid once per batch (syncfs on Linux) rather
+// than once per file: per-file fsync made a 10,000-page cold build spend 10 s in the kernel.
+//
+// A stager is safe for concurrent use: pages are staged by several workers.
+type stager struct {
+	root string
+
+	mu      sync.Mutex // guards pending and dirs; held through a commit
+	pending []staged
+	dirs    map[string]bool
+}
+
+type staged struct{ tmp, dst string }
+
+// Temp files are dotfiles, so web servers that hide dotfiles never serve one.
+const (
+	tempPrefix = ".feedpub-"
+	tempSuffix = ".tmp"
+)
+
+func newStager(root string) *stager {
+	return &stager{root: root, dirs: map[string]bool{}}
+}
+
+// stage writes data as the next version of root/name, unless the file already holds exactly
+// data: unchanged files keep their mtime, so CDNs and rsync see no change.
+func (s *stager) stage(name string, data []byte) (changed bool, err error) {
+	dst := filepath.Join(s.root, filepath.FromSlash(name))
+	if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	dir := filepath.Dir(dst)
+	s.mu.Lock()
+	known := s.dirs[dir]
+	s.mu.Unlock()
+	if !known {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return false, fmt.Errorf("output %s: %w", dst, err)
+		}
+	}
+	// A name derived from the target, not a random one: only the process holding the catalog
+	// lock writes here, and creating random names cost three times as much on ext4.
+	tmp, err := os.OpenFile(filepath.Join(dir, tempPrefix+filepath.Base(dst)+tempSuffix),
+		os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return false, fmt.Errorf("output %s: %w", dst, err)
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return false, fmt.Errorf("output %s: %w", dst, err)
+	}
+	s.mu.Lock()
+	s.dirs[dir] = true
+	s.pending = append(s.pending, staged{tmp: tmp.Name(), dst: dst})
+	s.mu.Unlock()
+	return true, nil
+}
+
+// commitIfFull commits once n files are pending, bounding the temp files a crash can leave.
+func (s *stager) commitIfFull(n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) < n {
+		return nil
+	}
+	return s.commitLocked()
+}
+
+// commit makes the staged files durable and puts them in place.
+func (s *stager) commit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commitLocked()
+}
+
+func (s *stager) commitLocked() error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	if err := syncFiles(s.root, s.pending); err != nil {
+		s.abortLocked()
+		return fmt.Errorf("output %s: sync: %w", s.root, err)
+	}
+	for i, f := range s.pending {
+		if err := os.Rename(f.tmp, f.dst); err != nil {
+			s.pending = s.pending[i:]
+			s.abortLocked()
+			return fmt.Errorf("output %s: %w", f.dst, err)
+		}
+	}
+	s.pending = s.pending[:0]
+	for dir := range s.dirs {
+		// Makes the renames themselves durable; best effort, as some file systems refuse it.
+		if d, err := os.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return nil
+}
+
+// abort removes the temp files of a batch that will not be committed.
+func (s *stager) abort() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.abortLocked()
+}
+
+func (s *stager) abortLocked() {
+	for _, f := range s.pending {
+		os.Remove(f.tmp)
+	}
+	s.pending = s.pending[:0]
+}
+
+// removeStaleTemps deletes temp files a crash left behind in dir.
+func removeStaleTemps(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tempPrefix) && strings.HasSuffix(e.Name(), tempSuffix) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
