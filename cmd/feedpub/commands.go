@@ -216,7 +216,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 				fail(err)
 			}
 		})
-		wg.Go(func() { reloadOnHUP(runCtx, p.resolve, cat, pub, batches, log) })
+		wg.Go(func() { reloadOnHUP(runCtx, p.resolve, s.KeepRemoved, cat, pub, batches, log) })
 	}
 	<-runCtx.Done()
 	wg.Wait()
@@ -237,8 +237,8 @@ func rescanSetting(s config.Settings) time.Duration {
 
 // reloadOnHUP re-reads the settings on SIGHUP and asks for a full reconcile. Settings that the
 // running process cannot change (directory, address, state) are reported, not applied.
-func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), cat *catalog.Catalog,
-	pub *publish.Publisher, batches chan<- watch.Batch, log *slog.Logger) {
+func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), keepRemoved bool,
+	cat *catalog.Catalog, pub *publish.Publisher, batches chan<- watch.Batch, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -254,6 +254,9 @@ func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), c
 			continue
 		}
 		pc, err := publishConfig(ctx, s, cat, log)
+		// The catalog was opened with keep_removed and decides which entries it lists, so the
+		// publisher must keep the same value until a restart.
+		pc.KeepRemoved = keepRemoved
 		if err == nil {
 			err = pub.SetConfig(pc)
 		}
@@ -264,7 +267,7 @@ func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), c
 			log.Error("reload failed; keeping the old settings", "err", err)
 			continue
 		}
-		log.Info("reload: settings applied (dir, addr and state need a restart)", "config", s.File)
+		log.Info("reload: settings applied (dir, addr, state and keep_removed need a restart)", "config", s.File)
 		select {
 		case batches <- watch.Batch{Rescan: true, Reason: "SIGHUP"}:
 		case <-ctx.Done():

@@ -19,10 +19,10 @@ import (
 // outKey names the catalog meta record that remembers, per output directory, the catalog
 // sequence and site settings it was last written with. It is what lets a no-change build skip
 // every page without reading one.
-func (p *Publisher) outKey() string {
-	abs, err := filepath.Abs(p.cfg.Out)
+func outKey(out string) string {
+	abs, err := filepath.Abs(out)
 	if err != nil {
-		abs = p.cfg.Out
+		abs = out
 	}
 	return "out:" + abs
 }
@@ -30,28 +30,30 @@ func (p *Publisher) outKey() string {
 // writePages brings articles/*.html up to date. When the output directory was last written with
 // the same site settings, only entries changed since then are touched; otherwise every page is
 // rendered and compared, and pages no entry owns are deleted.
-func (p *Publisher) writePages(ctx context.Context, seq int64) (written, removed int, err error) {
+func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written, removed int, err error) {
 	var since int64
 	full := true
-	if rec, err := p.cat.Meta(ctx, p.outKey()); err == nil && rec != "" {
-		if n, key, ok := strings.Cut(rec, " "); ok && key == p.siteKey {
+	if rec, err := p.cat.Meta(ctx, outKey(v.cfg.Out)); err == nil && rec != "" {
+		if n, key, ok := strings.Cut(rec, " "); ok && key == v.siteKey {
 			if s, err := strconv.ParseInt(n, 10, 64); err == nil && s <= seq {
 				since, full = s, false
 			}
 		}
 	}
+	dir := filepath.Join(v.cfg.Out, "articles")
 	if !full {
-		if _, err := os.Stat(filepath.Join(p.cfg.Out, "index.html")); err != nil {
+		_, ierr := os.Stat(filepath.Join(v.cfg.Out, feed.NameIndex))
+		_, aerr := os.Stat(dir)
+		if ierr != nil || aerr != nil {
 			full, since = true, 0 // someone emptied the directory: rebuild it
 		}
 	}
-	dir := filepath.Join(p.cfg.Out, "articles")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, fmt.Errorf("output %s: %w", dir, err)
 	}
-	removeStaleTemps(p.cfg.Out)
+	removeStaleTemps(v.cfg.Out)
 	removeStaleTemps(dir)
-	st := newStager(p.cfg.Out)
+	st := newStager(v.cfg.Out)
 	defer st.abort()
 	keep := map[string]bool{}
 	var (
@@ -67,7 +69,7 @@ func (p *Publisher) writePages(ctx context.Context, seq int64) (written, removed
 	for range workers {
 		wg.Go(func() {
 			for e := range pages {
-				f, err := p.r.Page(e)
+				f, err := v.r.Page(e)
 				if err != nil {
 					err = fmt.Errorf("page %s: %w", e.Path, err)
 				}
@@ -94,7 +96,7 @@ func (p *Publisher) writePages(ctx context.Context, seq int64) (written, removed
 			return err
 		}
 		name := e.Slug + ".html"
-		if e.Removed && !p.cfg.KeepRemoved {
+		if e.Removed && !v.cfg.KeepRemoved {
 			delete(keep, name)
 			if err := os.Remove(filepath.Join(dir, name)); err == nil {
 				removed++
@@ -137,8 +139,8 @@ func (p *Publisher) writePages(ctx context.Context, seq int64) (written, removed
 // cost of a cold build and the temp files a crash can leave.
 const pageBatch = 1000
 
-func (p *Publisher) writeFeeds(files []feed.File) error {
-	st := newStager(p.cfg.Out)
+func writeFeeds(out string, files []feed.File) error {
+	st := newStager(out)
 	for _, f := range files {
 		if _, err := st.stage(f.Name, f.Body); err != nil {
 			st.abort()

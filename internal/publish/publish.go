@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedpub/feedpub/internal/catalog"
@@ -30,7 +31,7 @@ type Config struct {
 	Site        feed.Site
 	FeedSize    int
 	Out         string // static output directory; empty writes none
-	KeepRemoved bool   // removed entries keep their pages
+	KeepRemoved bool   // removed entries keep their pages and their place in the feeds
 	Logger      *slog.Logger
 }
 
@@ -41,16 +42,26 @@ type Publisher struct {
 	srv Swapper
 	log *slog.Logger
 
-	mu      sync.Mutex // guards cfg, r, pages and renders
+	// renderMu serializes renders; mu guards the fields below it and is only held briefly, so
+	// article pages and /healthz stay responsive during a long render such as a cold build.
+	renderMu sync.Mutex
+	renders  atomic.Int64
+
+	mu    sync.Mutex
+	view  view
+	pages map[string]cachedPage
+}
+
+// view is one consistent set of settings and the renderer made from them.
+type view struct {
 	cfg     Config
 	r       *feed.Renderer
-	siteKey string
-	pages   map[string]cachedPage
-	renders int
+	siteKey string // identifies cfg and the page template; pages on disk made with another are stale
 }
 
 type cachedPage struct {
 	seq int64
+	r   *feed.Renderer // the settings it was made with
 	res *server.Resource
 }
 
@@ -106,27 +117,40 @@ func (p *Publisher) SetConfig(cfg Config) error {
 	sum := sha256.Sum256(key)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cfg, p.r, p.siteKey = cfg, r, hex.EncodeToString(sum[:])
+	p.view = view{cfg: cfg, r: r, siteKey: hex.EncodeToString(sum[:])}
 	p.pages = map[string]cachedPage{}
 	return nil
 }
 
 // Renders reports how many times the feeds were rendered, for tests and the health check.
-func (p *Publisher) Renders() int {
+func (p *Publisher) Renders() int { return int(p.renders.Load()) }
+
+func (p *Publisher) current() view {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.renders
+	return p.view
 }
 
-// Render builds every representation of the current catalog once, swaps them into the server
-// and writes the static directory. Pages are written before the feeds that link to them.
+// Render builds every representation of the current catalog once and swaps them into the
+// server, then brings the static directory up to date (pages before the feeds that link to
+// them). The server gets the new feeds even if the directory cannot be written.
 func (p *Publisher) Render(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.renderMu.Lock()
+	defer p.renderMu.Unlock()
+	v := p.current()
 	start := time.Now()
-	entries, err := p.cat.Latest(ctx, p.cfg.FeedSize)
+	entries, err := p.cat.Latest(ctx, v.cfg.FeedSize)
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	if v.cfg.KeepRemoved {
+		// A catalog that keeps removed entries lists them among the latest, and the feeds are
+		// to keep them too; feed.Renderer drops entries marked Removed (a safeguard against
+		// republishing by mistake), which would leave them out and shrink the feeds below
+		// FeedSize. Keeping them is the deliberate choice the safeguard asks for.
+		for i := range entries {
+			entries[i].Removed = false
+		}
 	}
 	st, err := p.cat.Stats(ctx)
 	if err != nil {
@@ -136,37 +160,37 @@ func (p *Publisher) Render(ctx context.Context) error {
 	if updated.IsZero() {
 		updated = st.Created
 	}
-	files, err := p.r.Feeds(entries, updated)
+	files, err := v.r.Feeds(entries, updated)
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
-	}
-	var pagesWritten, pagesRemoved int
-	if p.cfg.Out != "" {
-		pagesWritten, pagesRemoved, err = p.writePages(ctx, st.Seq)
-		if err != nil {
-			return err
-		}
-		if err := p.writeFeeds(files); err != nil {
-			return err
-		}
-		if err := p.cat.SetMeta(ctx, p.outKey(), fmt.Sprintf("%d %s", st.Seq, p.siteKey)); err != nil {
-			return fmt.Errorf("render: %w", err)
-		}
 	}
 	if p.srv != nil {
 		snap := &server.Snapshot{Files: make(map[string]*server.Resource, len(files))}
 		for _, f := range files {
 			path := "/" + f.Name
-			if f.Name == "index.html" {
+			if f.Name == feed.NameIndex {
 				path = "/"
 			}
 			snap.Files[path] = server.NewResource(f.ContentType, f.Body, updated)
 		}
 		p.srv.Swap(snap)
 	}
-	p.renders++
+	var pagesWritten, pagesRemoved int
+	if v.cfg.Out != "" {
+		pagesWritten, pagesRemoved, err = p.writePages(ctx, v, st.Seq)
+		if err != nil {
+			return err
+		}
+		if err := writeFeeds(v.cfg.Out, files); err != nil {
+			return err
+		}
+		if err := p.cat.SetMeta(ctx, outKey(v.cfg.Out), fmt.Sprintf("%d %s", st.Seq, v.siteKey)); err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+	}
+	n := p.renders.Add(1)
 	p.log.Info("render", "entries", len(entries), "live", st.Live, "seq", st.Seq,
-		"pages_written", pagesWritten, "pages_removed", pagesRemoved, "render", p.renders,
+		"pages_written", pagesWritten, "pages_removed", pagesRemoved, "render", n,
 		"duration", time.Since(start).Round(time.Microsecond))
 	return nil
 }
@@ -181,19 +205,23 @@ func (p *Publisher) Page(ctx context.Context, slug string) (*server.Resource, er
 		return nil, err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.pages[slug]; ok && c.seq == e.Seq {
+	c, ok := p.pages[slug]
+	r := p.view.r
+	p.mu.Unlock()
+	if ok && c.seq == e.Seq && c.r == r {
 		return c.res, nil
 	}
-	f, err := p.r.Page(e)
+	f, err := r.Page(e)
 	if err != nil {
 		return nil, err
 	}
 	res := server.NewResource(f.ContentType, f.Body, e.Updated)
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if len(p.pages) >= maxCachedPages {
 		clear(p.pages)
 	}
-	p.pages[slug] = cachedPage{seq: e.Seq, res: res}
+	p.pages[slug] = cachedPage{seq: e.Seq, r: r, res: res}
 	return res, nil
 }
 
@@ -219,15 +247,25 @@ func (p *Publisher) Sync(ctx context.Context, force bool) (catalog.Report, error
 	return rep, nil
 }
 
-// Run ingests the watcher's batches until ctx is done. Batches that queued up while the previous
-// one was ingested are merged, so a burst of thousands of files costs a handful of renders.
+// Run ingests the watcher's batches until ctx is done or batches is closed. Batches that queued
+// up while the previous one was ingested are merged, so a burst of thousands of files costs a
+// handful of renders.
 func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
+	// A failed ingest (say, the disk was full) would otherwise lose its paths until the next
+	// event or periodic rescan; retry schedules a full reconcile instead.
+	var retry <-chan time.Time
 	for {
 		var b watch.Batch
+		ok := true
 		select {
 		case <-ctx.Done():
 			return nil
-		case b = <-batches:
+		case b, ok = <-batches:
+		case <-retry:
+			b = watch.Batch{Rescan: true, Reason: "retry after a failed ingest"}
+		}
+		if !ok {
+			return nil
 		}
 		paths := map[string]struct{}{}
 		rescan, reason := false, ""
@@ -240,10 +278,17 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 			}
 		}
 		merge(b)
+		closed := false
 	drain:
 		for {
 			select {
-			case b := <-batches:
+			case b, ok := <-batches:
+				if !ok {
+					// A closed channel is always ready: without this the loop would spin
+					// forever, ctx or not. Ingest what was merged, then stop.
+					closed = true
+					break drain
+				}
 				merge(b)
 			default:
 				break drain
@@ -253,10 +298,21 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		// the catalog never holds half of a burst that the watcher already let go of.
 		ictx := context.WithoutCancel(ctx)
 		if err := p.ingest(ictx, paths, rescan, reason); err != nil {
-			p.log.Error("ingest failed", "err", err)
+			p.log.Error("ingest failed; full reconcile scheduled", "err", err, "in", retryAfter)
+			if retry == nil {
+				retry = time.After(retryAfter)
+			}
+		} else if rescan {
+			retry = nil
+		}
+		if closed {
+			return nil
 		}
 	}
 }
+
+// retryAfter is the pause before a failed ingest is retried as a full reconcile.
+const retryAfter = 5 * time.Second
 
 func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, rescan bool, reason string) error {
 	var rep catalog.Report
