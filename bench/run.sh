@@ -45,7 +45,8 @@ memory_bench() {
   rm -f "$work/mem.db"*
   "$bin" serve --dir "$d" --state "$work/mem.db" --addr 127.0.0.1:$port --log-level warn &
   local pid=$!
-  until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.5; done
+  # /healthz answers at once; the feeds answer 200 once the first reconcile has rendered them.
+  until curl -fs "http://127.0.0.1:$port/atom.xml" >/dev/null 2>&1; do sleep 0.5; done
   for _ in 1 2 3; do curl -fs "http://127.0.0.1:$port/atom.xml" >/dev/null; done
   echo "## daemon with $n articles"
   grep -E 'VmHWM|VmRSS' /proc/$pid/status
@@ -76,7 +77,7 @@ EOF
   local npid=$!
   "$bin" serve --dir "$d" --state "$work/http.db" --addr 127.0.0.1:$port_f --log-level warn &
   local fpid=$!
-  until curl -fs "http://127.0.0.1:$port_f/healthz" >/dev/null 2>&1; do sleep 0.2; done
+  until curl -fs "http://127.0.0.1:$port_f/atom.xml" >/dev/null 2>&1; do sleep 0.2; done
   until curl -fs "http://127.0.0.1:$port_n/atom.xml" >/dev/null 2>&1; do sleep 0.2; done
   for target in "feedpub http://127.0.0.1:$port_f" "nginx http://127.0.0.1:$port_n"; do
     set -- $target

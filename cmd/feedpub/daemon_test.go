@@ -71,7 +71,7 @@ func startDaemon(t testing.TB, dir, state string, args ...string) *daemon {
 	addr := freeAddr(t)
 	d := &daemon{t: t, dir: dir, state: state, base: "http://" + addr, done: make(chan struct{})}
 	all := append([]string{"serve", "--dir", dir, "--state", state, "--addr", addr,
-		"--settle", "100ms", "--log-format", "json", "--timezone", "Asia/Seoul", "--title", "Test site"}, args...)
+		"--settle", "100ms", "--log-format", "json", "--timezone", "Asia/Seoul"}, args...)
 	d.cmd = exec.Command(binary, all...)
 	// A working directory of its own, so no feedpub.toml but the test's is read.
 	d.cmd.Dir = t.TempDir()

@@ -417,3 +417,36 @@ func TestInspectSeed(t *testing.T) {
 		t.Errorf("inspect error line %s", out)
 	}
 }
+
+// TestDaemonReload: SIGHUP re-reads the config file; the new title reaches the feeds without
+// a restart and without touching entry ids.
+func TestDaemonReload(t *testing.T) {
+	dir := t.TempDir()
+	drop(t, dir, seedName, readSeed(t))
+	conf := filepath.Join(t.TempDir(), "feedpub.toml")
+	if err := os.WriteFile(conf, []byte("title = \"Before\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--config", conf)
+	f := d.feed("/atom.xml")
+	if f.Title != "Before" {
+		t.Fatalf("title %q, want the config file's", f.Title)
+	}
+	id := f.Items[0].GUID
+	if err := os.WriteFile(conf, []byte("title = \"After\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 2*time.Second, "new title after SIGHUP", func() bool { return d.feed("/atom.xml").Title == "After" })
+	if got := d.feed("/atom.xml").Items[0].GUID; got != id {
+		t.Errorf("reload changed the entry id: %s -> %s", id, got)
+	}
+	if err := os.WriteFile(conf, []byte("feed_size = \"many\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 2*time.Second, "rejected reload logged", func() bool { return d.count("reload: settings rejected; keeping the old ones", "") == 1 })
+	if d.feed("/atom.xml").Title != "After" {
+		t.Error("a rejected reload changed the feed")
+	}
+}

@@ -107,7 +107,7 @@ type candidate struct {
 }
 
 // collect does one settle round at now: it stats every path that is due
-// (quiet for settle and, if already looked at, looked at settle ago), and
+// (not looked at since its last event, or quiet for settle and looked at settle ago), and
 // returns the paths that settled, sorted, plus the pending rescan reasons
 // ("" if no rescan was requested).
 // A path settles when two looks settle apart saw the same size and mtime
@@ -117,10 +117,11 @@ func (d *dirtySet) collect(now time.Time, stat func(rel string, now time.Time) l
 	d.mu.Lock()
 	var due []candidate
 	for rel, ps := range d.paths {
-		if now.Sub(ps.lastEvent) < d.settle {
-			continue
-		}
-		if ps.looked && now.Sub(ps.first.at) < d.settle {
+		// The first look is taken on the first round after an event, the second once the path
+		// has been quiet for settle and settle after the first. Taking the first look early,
+		// rather than after the quiet period, is what lets a file be published about one
+		// settle time after it arrives instead of two.
+		if ps.looked && (now.Sub(ps.lastEvent) < d.settle || now.Sub(ps.first.at) < d.settle) {
 			continue
 		}
 		due = append(due, candidate{rel, ps.gen})

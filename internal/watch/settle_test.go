@@ -26,11 +26,11 @@ func TestSettleNeedsQuietAndTwoEqualLooks(t *testing.T) {
 		at   time.Duration
 		want []string
 	}{
-		{s / 2, nil},   // not quiet yet
-		{s, nil},       // first look
-		{s + s/2, nil}, // too soon for the second look
-		{2 * s, []string{"a"}},
-		{3 * s, nil}, // reported once
+		{s / 4, nil},             // first look, on the first round after the event
+		{s / 2, nil},             // not quiet yet
+		{s, nil},                 // quiet, but the first look is not settle old
+		{s + s/4, []string{"a"}}, // quiet for settle, and a second equal look settle later
+		{3 * s, nil},             // reported once
 	}
 	for _, st := range steps {
 		got, reason := d.collect(t0.Add(st.at), fs.stat)

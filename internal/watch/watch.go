@@ -541,7 +541,9 @@ func (w *Watcher) addTree(ctx context.Context, dir string, mark bool) error {
 // files) becomes a few batches rather than one per file or per tick; each
 // batch is likely to cost the consumer a feed rebuild.
 func (w *Watcher) settleLoop(ctx context.Context, out chan<- Batch) {
-	tick := time.NewTicker(max(w.settle/4, time.Millisecond))
+	// A tick of a tenth of the settle time keeps the delay it adds to a publication small
+	// (the second look comes at most settle/10 late); an idle round costs one map scan.
+	tick := time.NewTicker(max(w.settle/10, time.Millisecond))
 	defer tick.Stop()
 	stat := func(rel string, now time.Time) look {
 		return statLook(filepath.Join(w.root, filepath.FromSlash(rel)), now)
