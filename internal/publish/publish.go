@@ -165,13 +165,21 @@ func (p *Publisher) Render(ctx context.Context) error {
 		return fmt.Errorf("render: %w", err)
 	}
 	if p.srv != nil {
+		// Compressing the four representations in parallel halves the time a new article
+		// waits between the catalog and the served feed.
+		res := make([]*server.Resource, len(files))
+		var wg sync.WaitGroup
+		for i, f := range files {
+			wg.Go(func() { res[i] = server.NewResource(f.ContentType, f.Body, updated) })
+		}
+		wg.Wait()
 		snap := &server.Snapshot{Files: make(map[string]*server.Resource, len(files))}
-		for _, f := range files {
+		for i, f := range files {
 			path := "/" + f.Name
 			if f.Name == feed.NameIndex {
 				path = "/"
 			}
-			snap.Files[path] = server.NewResource(f.ContentType, f.Body, updated)
+			snap.Files[path] = res[i]
 		}
 		p.srv.Swap(snap)
 	}

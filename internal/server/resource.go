@@ -35,8 +35,9 @@ func NewResource(contentType string, body []byte, modTime time.Time) *Resource {
 		ModTime:     modTime.UTC().Truncate(time.Second),
 	}
 	var buf bytes.Buffer
-	// BestCompression is affordable because it runs once per content change, not per request.
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	// Level 4, not BestCompression: on a 270 KB Atom feed it takes 5 ms instead of 15 ms for
+	// 7% more bytes, and every render compresses four files while a new article waits.
+	zw, _ := gzip.NewWriterLevel(&buf, 4)
 	zw.Write(body) // writes to a bytes.Buffer cannot fail
 	zw.Close()
 	if buf.Len() < len(body) {
