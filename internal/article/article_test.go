@@ -2,6 +2,7 @@ package article
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -263,7 +264,7 @@ func TestNewsText(t *testing.T) {
 			if got := rfc3339(a.Updated); got != tt.updated {
 				t.Errorf("updated = %q, want %q", got, tt.updated)
 			}
-			if !equalAuthors(a.Authors, tt.authors) {
+			if !slices.Equal(a.Authors, tt.authors) {
 				t.Errorf("authors = %+v, want %+v", a.Authors, tt.authors)
 			}
 			if a.Summary != tt.summary {
@@ -454,7 +455,7 @@ func TestMarkdown(t *testing.T) {
 			if got := rfc3339(a.Updated); got != tt.updated {
 				t.Errorf("updated = %q, want %q", got, tt.updated)
 			}
-			if !equalAuthors(a.Authors, tt.authors) {
+			if !slices.Equal(a.Authors, tt.authors) {
 				t.Errorf("authors = %+v, want %+v", a.Authors, tt.authors)
 			}
 			if strings.Join(a.Categories, "|") != strings.Join(tt.cats, "|") {
@@ -528,7 +529,7 @@ func TestHTML(t *testing.T) {
 			if got := rfc3339(a.Updated); got != tt.updated {
 				t.Errorf("updated = %q, want %q", got, tt.updated)
 			}
-			if !equalAuthors(a.Authors, tt.authors) {
+			if !slices.Equal(a.Authors, tt.authors) {
 				t.Errorf("authors = %+v, want %+v", a.Authors, tt.authors)
 			}
 			if strings.Join(a.Categories, "|") != strings.Join(tt.cats, "|") {
@@ -581,18 +582,6 @@ func rfc3339(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.RFC3339)
-}
-
-func equalAuthors(a, b []Author) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // checkOutput asserts the guarantees every successful parse gives: valid UTF-8 free of

@@ -2,6 +2,7 @@ package article
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -158,7 +159,7 @@ func findDateLine(lines []string, i int, loc *time.Location) int {
 		}
 		if blocks == 0 {
 			title = lines[i:j]
-		} else if j-i > 1 && !equalLines(lines[i:j], title) {
+		} else if j-i > 1 && !slices.Equal(lines[i:j], title) {
 			return -1
 		}
 		i = j
@@ -388,18 +389,6 @@ func isEmail(s string) bool {
 	for i := 0; i < len(domain); i++ {
 		c := domain[i]
 		if !isASCIILetter(c) && (c < '0' || c > '9') && c != '.' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func equalLines(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}
