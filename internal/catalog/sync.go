@@ -808,6 +808,10 @@ func (w *writer) applyOne(ctx context.Context, t *task) error {
 			return err
 		}
 	}
+	// Published, but with something the author should know (e.g. decoded as Windows-1252).
+	for _, warning := range t.art.Warnings {
+		log.Warn("catalog article warning", "path", t.rel, "warning", warning)
+	}
 	if t.rejected {
 		return w.delReject(ctx, t.rel)
 	}

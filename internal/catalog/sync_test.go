@@ -1,12 +1,16 @@
 package catalog
 
 import (
+	"bytes"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -316,4 +320,32 @@ func TestOpenCreatesDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
+}
+
+// An article published despite a finding (here: Windows-1252 bytes) says so in the log, since
+// the daemon's log is where its author looks.
+func TestSyncLogsArticleWarnings(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	e := newEnv(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+	})
+	e.write("legacy.txt", "Caf\xe9 news\n\nA \x93quoted\x94 paragraph.")
+	e.sync()
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(buf.String(), `msg="catalog article warning" path=legacy.txt warning="not valid UTF-8; decoded as Windows-1252"`) {
+		t.Errorf("no warning logged:\n%s", buf.String())
+	}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
