@@ -451,3 +451,36 @@ func TestDaemonReload(t *testing.T) {
 		t.Error("a rejected reload changed the feed")
 	}
 }
+
+// TestDaemonStaticOut: with --out the daemon keeps a static copy that a web server or CDN can
+// serve: the same feed bytes as over HTTP, a page per article, and no page for a deleted one.
+func TestDaemonStaticOut(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	drop(t, dir, seedName, readSeed(t))
+	d := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--out", out)
+	for _, name := range []string{"rss.xml", "atom.xml", "feed.json"} {
+		onDisk, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, served := d.get("/" + name); !bytes.Equal(onDisk, served) {
+			t.Errorf("%s on disk differs from the served one", name)
+		}
+	}
+	drop(t, dir, "note.txt", []byte("A second note\n\nIt has a page too."))
+	var pages []string
+	waitFor(t, 2*time.Second, "two article pages", func() bool {
+		pages, _ = filepath.Glob(filepath.Join(out, "articles", "*.html"))
+		return len(pages) == 2
+	})
+	if err := os.Remove(filepath.Join(dir, "note.txt")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "the deleted article's page removed", func() bool {
+		pages, _ = filepath.Glob(filepath.Join(out, "articles", "*.html"))
+		return len(pages) == 1
+	})
+	if tmp, _ := filepath.Glob(filepath.Join(out, "*", ".feedpub-*")); len(tmp) > 0 {
+		t.Errorf("temp files left behind: %v", tmp)
+	}
+}
