@@ -121,6 +121,11 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog %s: %w", cfg.Path, err)
 	}
+	// A directory walk does not descend into a root that is a symbolic link, so a symlinked
+	// article directory (common on servers) would look empty and every entry would be removed.
+	if real, err := filepath.EvalSymlinks(cfg.Dir); err == nil {
+		cfg.Dir = real
+	}
 	// The driver splits the DSN at '?', so such a name cannot be opened faithfully.
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("catalog %s: path must not contain '?'", path)

@@ -349,3 +349,21 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// A symlinked article directory is read through; a walk that stopped at the link would see an
+// empty directory and remove every entry.
+func TestSyncSymlinkedDir(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Through a link", "Body."))
+	e.write("sub/b.txt", plain("Below the link", "Body."))
+	e.cat.Close()
+	link := filepath.Join(t.TempDir(), "articles")
+	if err := os.Symlink(e.dir, link); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.Dir = link
+	e.open()
+	if rep := e.sync(); len(rep.Added) != 2 {
+		t.Fatalf("added %d through the link, want 2: %+v", len(rep.Added), rep)
+	}
+}

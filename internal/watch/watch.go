@@ -110,6 +110,11 @@ func New(cfg Config) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch: root %q: %w", cfg.Root, err)
 	}
+	// Watch the real directory: the walk that adds subdirectory watches does not descend into
+	// a root that is a symbolic link. A re-pointed link is picked up by a restart.
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
 	fi, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("watch: root %q: %w", root, err)

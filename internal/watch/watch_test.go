@@ -541,3 +541,19 @@ func TestOverflowRewalksAndRequestsRescan(t *testing.T) {
 	h.w.fsw.Errors <- errors.New("something odd")
 	h.waitRescan(3*time.Second, "watch error: something odd")
 }
+
+// A root that is a symbolic link (a deployment's articles -> /mnt/...) is watched through to
+// its subdirectories, with paths still relative to the root as given.
+func TestSymlinkedRoot(t *testing.T) {
+	real := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(real, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "articles")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	h := start(t, Config{Root: link}, nil)
+	h.write("sub/a.txt", "hello")
+	h.waitPaths(5*time.Second, "sub/a.txt")
+}
