@@ -74,7 +74,9 @@ func parseMarkdown(name, text string, loc *time.Location) (*Article, error) {
 		if a.Title == "" {
 			a.Title = heading
 			doc.RemoveChild(doc, h)
-		} else if strings.EqualFold(collapseSpace(a.Title), heading) {
+		} else if t := collapseSpace(a.Title); strings.EqualFold(t, heading) || strings.EqualFold(t, headingSource(h, src)) {
+			// The source comparison catches titles with characters Markdown reads as markup,
+			// such as "Hello <World>", whose rendered text differs from the title.
 			doc.RemoveChild(doc, h)
 		}
 		break
@@ -434,4 +436,15 @@ func parseAddress(s string) Author {
 		return Author{Email: s}
 	}
 	return Author{Name: s}
+}
+
+// headingSource is a heading's text as written, without the leading #s.
+func headingSource(h *ast.Heading, src []byte) string {
+	var b strings.Builder
+	lines := h.Lines()
+	for i := range lines.Len() {
+		seg := lines.At(i)
+		b.Write(seg.Value(src))
+	}
+	return collapseSpace(b.String())
 }
