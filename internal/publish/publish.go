@@ -47,6 +47,10 @@ type Publisher struct {
 	renderMu sync.Mutex
 	renders  atomic.Int64
 
+	// retryAfter is the pause before a failed ingest is retried as a full reconcile; a field
+	// so that tests need not wait for it.
+	retryAfter time.Duration
+
 	mu    sync.Mutex
 	view  view
 	pages map[string]cachedPage
@@ -72,7 +76,7 @@ const maxCachedPages = 512
 // New returns a Publisher for cat. It writes cfg.Out, if set, on every render; SetServer adds a
 // server to hand each render to.
 func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
-	p := &Publisher{cat: cat, log: cfg.Logger}
+	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -270,6 +274,7 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 			return nil
 		case b, ok = <-batches:
 		case <-retry:
+			retry = nil
 			b = watch.Batch{Rescan: true, Reason: "retry after a failed ingest"}
 		}
 		if !ok {
@@ -306,9 +311,9 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		// the catalog never holds half of a burst that the watcher already let go of.
 		ictx := context.WithoutCancel(ctx)
 		if err := p.ingest(ictx, paths, rescan, reason); err != nil {
-			p.log.Error("ingest failed; full reconcile scheduled", "err", err, "in", retryAfter)
+			p.log.Error("ingest failed; full reconcile scheduled", "err", err, "in", p.retryAfter)
 			if retry == nil {
-				retry = time.After(retryAfter)
+				retry = time.After(p.retryAfter)
 			}
 		} else if rescan {
 			retry = nil
@@ -318,9 +323,6 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		}
 	}
 }
-
-// retryAfter is the pause before a failed ingest is retried as a full reconcile.
-const retryAfter = 5 * time.Second
 
 func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, rescan bool, reason string) error {
 	var rep catalog.Report

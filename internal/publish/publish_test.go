@@ -843,3 +843,34 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("temp files left: %q", tmps)
 	}
 }
+
+// A reconcile that fails (here the article directory is gone, as with an unmounted share) is
+// retried until it succeeds, without unpublishing anything meanwhile.
+func TestRunRetriesFailedIngest(t *testing.T) {
+	e := newEnv(t)
+	e.std()
+	e.pub.retryAfter = 30 * time.Millisecond
+	away := e.dir + ".away"
+	if err := os.Rename(e.dir, away); err != nil {
+		t.Fatal(err)
+	}
+	batches := make(chan watch.Batch, 1)
+	batches <- watch.Batch{Rescan: true, Reason: "root vanished"}
+	before := e.pub.Renders()
+	stop := runPub(t, e, batches)
+	time.Sleep(150 * time.Millisecond) // several retries fail meanwhile
+	if got := e.latestTitles(); len(got) != 3 {
+		t.Fatalf("entries while the directory is gone: %q, want all 3 kept", got)
+	}
+	if err := os.Rename(away, e.dir); err != nil {
+		t.Fatal(err)
+	}
+	e.write("late.txt", "Late\n\nWritten while nobody was watching.")
+	waitRenders(t, e.pub, before+1)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := e.latestTitles(); len(got) != 4 || !slices.Contains(got, "Late") {
+		t.Fatalf("after the directory came back: %q", got)
+	}
+}
