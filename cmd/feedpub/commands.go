@@ -201,6 +201,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if _, err := pub.Sync(runCtx, true); err != nil && runCtx.Err() == nil {
 		fail(err)
 	}
+	// The first reconcile held the whole directory's path index; a daemon that then runs for
+	// months should not keep that peak as its resident size.
+	debug.FreeOSMemory()
 	if runCtx.Err() == nil {
 		h, _ := pub.Health(runCtx)
 		log.Info("serving", "addr", ln.Addr().String(), "dir", s.Dir, "state", s.State,

@@ -97,6 +97,10 @@ CREATE TABLE rejects (
 	mtime  INTEGER NOT NULL,
 	reason TEXT NOT NULL
 ) WITHOUT ROWID;`,
+	// A covering index for the reconcile's stat scan: it lists live paths with their stat and
+	// hash without reading the table rows, which carry each article's content. Without it a
+	// no-change reconcile of 100,000 articles read the whole 450 MB table.
+	`CREATE INDEX entries_live_stat ON entries(path, size, mtime, hash) WHERE removed = 0;`,
 }
 
 // Keys of the internal state table (kept apart from meta so callers cannot clobber them).
