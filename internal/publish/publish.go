@@ -39,7 +39,6 @@ type Config struct {
 // for pages while the ingest loop renders.
 type Publisher struct {
 	cat *catalog.Catalog
-	srv Swapper
 	log *slog.Logger
 
 	// renderMu serializes renders; mu guards the fields below it and is only held briefly, so
@@ -53,6 +52,7 @@ type Publisher struct {
 
 	mu    sync.Mutex
 	view  view
+	srv   Swapper
 	pages map[string]cachedPage
 }
 
@@ -129,10 +129,10 @@ func (p *Publisher) SetConfig(cfg Config) error {
 // Renders reports how many times the feeds were rendered, for tests and the health check.
 func (p *Publisher) Renders() int { return int(p.renders.Load()) }
 
-func (p *Publisher) current() view {
+func (p *Publisher) current() (view, Swapper) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.view
+	return p.view, p.srv
 }
 
 // Render builds every representation of the current catalog once and swaps them into the
@@ -141,7 +141,7 @@ func (p *Publisher) current() view {
 func (p *Publisher) Render(ctx context.Context) error {
 	p.renderMu.Lock()
 	defer p.renderMu.Unlock()
-	v := p.current()
+	v, srv := p.current()
 	start := time.Now()
 	entries, err := p.cat.Latest(ctx, v.cfg.FeedSize)
 	if err != nil {
@@ -168,7 +168,7 @@ func (p *Publisher) Render(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	if p.srv != nil {
+	if srv != nil {
 		// Compressing the four representations in parallel halves the time a new article
 		// waits between the catalog and the served feed.
 		res := make([]*server.Resource, len(files))
@@ -185,7 +185,7 @@ func (p *Publisher) Render(ctx context.Context) error {
 			}
 			snap.Files[path] = res[i]
 		}
-		p.srv.Swap(snap)
+		srv.Swap(snap)
 	}
 	var pagesWritten, pagesRemoved int
 	if v.cfg.Out != "" {
