@@ -239,7 +239,7 @@ func rescanSetting(s config.Settings) time.Duration {
 }
 
 // reloadOnHUP re-reads the settings on SIGHUP and asks for a full reconcile. Settings that the
-// running process cannot change (directory, address, state) are reported, not applied.
+// running process cannot change (directory, address, state, keep_removed) keep their old values.
 func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), keepRemoved bool,
 	cat *catalog.Catalog, pub *publish.Publisher, batches chan<- watch.Batch, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
