@@ -50,7 +50,7 @@ func BenchmarkServeFeedPlain(b *testing.B) {
 func BenchmarkServe304(b *testing.B) {
 	req := httptest.NewRequest("GET", "/rss.xml", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
-	req.Header.Set("If-None-Match", testSnapshot("v1", testModTime).Files["/rss.xml"].headers().etagGz)
+	req.Header.Set("If-None-Match", testSnapshot("v1", testModTime).Files["/rss.xml"].hdr.etagGz)
 	benchServe(b, req, http.StatusNotModified)
 }
 

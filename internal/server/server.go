@@ -33,17 +33,18 @@ type Health struct {
 	Serving  bool      `json:"serving"`  // a Snapshot has been swapped in, so feeds answer 200
 	Articles int       `json:"articles"` // published articles in the current catalog
 	LastSync time.Time `json:"last_sync"`
-	Renders  int       `json:"renders"` // feed renders since start; stuck while syncs run means trouble
+	Renders  int       `json:"renders"` // feed renders since start; stuck while reconciles run means trouble
 }
 
 // HealthFunc reports the daemon's state for /healthz; an error turns the answer into a 503.
 type HealthFunc func(ctx context.Context) (Health, error)
 
-// Config tunes a Server. Zero values take the documented defaults; for the timeouts a
-// negative value means no limit.
+// Config tunes a Server. MaxAge and ShutdownTimeout are daemon settings and are taken as
+// given (their defaults, DefaultMaxAge and DefaultShutdownTimeout, are what the settings start
+// from); zero means what it says. The other limits are no setting: for them a zero value means
+// the default named beside it, and a negative value means no limit.
 type Config struct {
-	Addr   string        // for ListenAndServe; default 127.0.0.1:8080
-	MaxAge time.Duration // Cache-Control max-age; 0 means 300s, negative means max-age=0
+	MaxAge time.Duration // Cache-Control max-age; 0 or negative means max-age=0
 	Logger *slog.Logger  // nil discards
 
 	ReadHeaderTimeout time.Duration // default 5s: bounds slowloris-style header trickling
@@ -51,23 +52,23 @@ type Config struct {
 	WriteTimeout      time.Duration // default 30s: a slow reader fetching a large feed
 	IdleTimeout       time.Duration // default 120s: keep-alive for readers polling several feeds
 	MaxHeaderBytes    int           // default 16 KiB
-	ShutdownTimeout   time.Duration // default 10s: how long Serve drains in-flight requests
+	ShutdownTimeout   time.Duration // how long Serve drains in-flight requests; 0 means not at all
 }
 
-// Defaults applied by New.
+// Defaults: the first two are where the daemon's max_age and drain settings start; the rest
+// are applied by New to zero fields.
 const (
-	DefaultAddr              = "127.0.0.1:8080"
 	DefaultMaxAge            = 300 * time.Second
+	DefaultShutdownTimeout   = 10 * time.Second
 	DefaultReadHeaderTimeout = 5 * time.Second
 	DefaultReadTimeout       = 10 * time.Second
 	DefaultWriteTimeout      = 30 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultMaxHeaderBytes    = 16 << 10
-	DefaultShutdownTimeout   = 10 * time.Second
 )
 
 // retryAfter is how long a reader should wait when asking before the first Snapshot. Short,
-// because the first sync usually finishes within seconds of startup.
+// because the first reconcile usually finishes within seconds of startup.
 const retryAfter = "10"
 
 // Server serves the current Snapshot and article pages. It is safe for concurrent use.
@@ -88,25 +89,15 @@ type Server struct {
 	gzipEnc      []string
 }
 
-// served is a Snapshot with header values prepared, swapped in as a whole.
+// served is a private copy of a Snapshot's map, swapped in as a whole, so that a caller
+// changing its map after Swap cannot change what is served.
 type served struct {
-	files map[string]entry
-}
-
-type entry struct {
-	res *Resource
-	hdr *prepared
+	files map[string]*Resource
 }
 
 // New returns a Server that answers 503 on feed paths until the first Swap. pages and health
 // may be nil: article paths then answer 404, and /healthz reports only what the server knows.
 func New(cfg Config, pages Pages, health HealthFunc) *Server {
-	if cfg.Addr == "" {
-		cfg.Addr = DefaultAddr
-	}
-	if cfg.MaxAge == 0 {
-		cfg.MaxAge = DefaultMaxAge
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -114,14 +105,11 @@ func New(cfg Config, pages Pages, health HealthFunc) *Server {
 	cfg.ReadTimeout = orDefault(cfg.ReadTimeout, DefaultReadTimeout)
 	cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
 	cfg.IdleTimeout = orDefault(cfg.IdleTimeout, DefaultIdleTimeout)
-	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	cfg.ShutdownTimeout = max(cfg.ShutdownTimeout, 0)
 	if cfg.MaxHeaderBytes <= 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	maxAge := int64(cfg.MaxAge / time.Second)
-	if maxAge < 0 {
-		maxAge = 0
-	}
+	maxAge := max(int64(cfg.MaxAge/time.Second), 0)
 	s := &Server{
 		cfg:          cfg,
 		log:          cfg.Logger,
@@ -166,10 +154,10 @@ func (s *Server) Swap(snap *Snapshot) {
 	if snap == nil {
 		return
 	}
-	sv := &served{files: make(map[string]entry, len(snap.Files))}
+	sv := &served{files: make(map[string]*Resource, len(snap.Files))}
 	for p, r := range snap.Files {
 		if r != nil {
-			sv.files[p] = entry{res: r, hdr: r.headers()}
+			sv.files[p] = r
 		}
 	}
 	s.cur.Store(sv)
@@ -177,16 +165,6 @@ func (s *Server) Swap(snap *Snapshot) {
 
 // Handler returns the HTTP handler, for tests and for embedding behind another server.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// ListenAndServe listens on Config.Addr and calls Serve.
-func (s *Server) ListenAndServe(ctx context.Context) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("server: %w", err)
-	}
-	return s.Serve(ctx, ln)
-}
 
 // Serve answers requests on ln until ctx is done, then stops accepting, waits up to
 // Config.ShutdownTimeout for in-flight requests and returns nil. It returns an error when
@@ -316,12 +294,12 @@ func (s *Server) fixed(key string) http.Handler {
 			http.Error(w, "feed not ready yet", http.StatusServiceUnavailable)
 			return
 		}
-		e, ok := sv.files[key]
+		res, ok := sv.files[key]
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		s.serveResource(w, r, e.res, e.hdr)
+		s.serveResource(w, r, res)
 	})
 }
 
@@ -365,7 +343,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	s.serveResource(w, r, res, res.headers())
+	s.serveResource(w, r, res)
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {

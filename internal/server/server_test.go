@@ -164,16 +164,16 @@ func TestServeContent(t *testing.T) {
 			if got := resp.Header.Get("Content-Type"); got != tt.ctype {
 				t.Errorf("Content-Type = %q, want %q", got, tt.ctype)
 			}
-			if !bytes.Equal(b, tt.res.Body) {
+			if !bytes.Equal(b, tt.res.Body()) {
 				t.Errorf("body differs from the resource")
 			}
 			if resp.Header.Get("Content-Encoding") != "" {
 				t.Errorf("Content-Encoding %q without Accept-Encoding", resp.Header.Get("Content-Encoding"))
 			}
-			if resp.ContentLength != int64(len(tt.res.Body)) {
-				t.Errorf("Content-Length = %d, want %d", resp.ContentLength, len(tt.res.Body))
+			if resp.ContentLength != int64(len(tt.res.Body())) {
+				t.Errorf("Content-Length = %d, want %d", resp.ContentLength, len(tt.res.Body()))
 			}
-			checkCacheHeaders(t, resp, tt.res.ETag)
+			checkCacheHeaders(t, resp, tt.res.ETag())
 			csp := resp.Header.Get("Content-Security-Policy")
 			if tt.html && csp != "default-src 'none'; img-src * data:; style-src 'unsafe-inline'" {
 				t.Errorf("HTML page CSP = %q", csp)
@@ -223,7 +223,7 @@ func TestConditional(t *testing.T) {
 	snap := testSnapshot("v1", testModTime)
 	rss := snap.Files["/rss.xml"]
 	page := testPages().pages["hello-world"]
-	gzTag := rss.headers().etagGz
+	gzTag := rss.hdr.etagGz
 	lm := testModTime.Format(http.TimeFormat)
 	tests := []struct {
 		name     string
@@ -232,27 +232,27 @@ func TestConditional(t *testing.T) {
 		want     int
 		wantETag string
 	}{
-		{"inm match", "/rss.xml", map[string]string{"If-None-Match": rss.ETag}, 304, rss.ETag},
-		{"inm weak", "/rss.xml", map[string]string{"If-None-Match": "W/" + rss.ETag}, 304, rss.ETag},
-		{"inm list", "/rss.xml", map[string]string{"If-None-Match": `"a", "b,c" ,` + rss.ETag}, 304, rss.ETag},
-		{"inm star", "/rss.xml", map[string]string{"If-None-Match": "*"}, 304, rss.ETag},
-		{"inm gzip tag, plain request", "/rss.xml", map[string]string{"If-None-Match": gzTag}, 304, rss.ETag},
-		{"inm plain tag, gzip request", "/rss.xml", map[string]string{"If-None-Match": rss.ETag, "Accept-Encoding": "gzip"}, 304, gzTag},
+		{"inm match", "/rss.xml", map[string]string{"If-None-Match": rss.ETag()}, 304, rss.ETag()},
+		{"inm weak", "/rss.xml", map[string]string{"If-None-Match": "W/" + rss.ETag()}, 304, rss.ETag()},
+		{"inm list", "/rss.xml", map[string]string{"If-None-Match": `"a", "b,c" ,` + rss.ETag()}, 304, rss.ETag()},
+		{"inm star", "/rss.xml", map[string]string{"If-None-Match": "*"}, 304, rss.ETag()},
+		{"inm gzip tag, plain request", "/rss.xml", map[string]string{"If-None-Match": gzTag}, 304, rss.ETag()},
+		{"inm plain tag, gzip request", "/rss.xml", map[string]string{"If-None-Match": rss.ETag(), "Accept-Encoding": "gzip"}, 304, gzTag},
 		{"inm gzip tag, gzip request", "/rss.xml", map[string]string{"If-None-Match": gzTag, "Accept-Encoding": "gzip"}, 304, gzTag},
-		{"inm mismatch", "/rss.xml", map[string]string{"If-None-Match": `"nope"`}, 200, rss.ETag},
-		{"inm malformed", "/rss.xml", map[string]string{"If-None-Match": `nope`}, 200, rss.ETag},
+		{"inm mismatch", "/rss.xml", map[string]string{"If-None-Match": `"nope"`}, 200, rss.ETag()},
+		{"inm malformed", "/rss.xml", map[string]string{"If-None-Match": `nope`}, 200, rss.ETag()},
 		{"inm mismatch old ims", "/rss.xml", map[string]string{
-			"If-None-Match": `"nope"`, "If-Modified-Since": testModTime.Add(-time.Hour).Format(http.TimeFormat)}, 200, rss.ETag},
+			"If-None-Match": `"nope"`, "If-Modified-Since": testModTime.Add(-time.Hour).Format(http.TimeFormat)}, 200, rss.ETag()},
 		{"inm mismatch ignores current ims", "/rss.xml", map[string]string{
-			"If-None-Match": `"nope"`, "If-Modified-Since": lm}, 200, rss.ETag},
-		{"ims equal", "/rss.xml", map[string]string{"If-Modified-Since": lm}, 304, rss.ETag},
-		{"ims later", "/rss.xml", map[string]string{"If-Modified-Since": testModTime.Add(time.Minute).Format(http.TimeFormat)}, 304, rss.ETag},
-		{"ims rfc850", "/rss.xml", map[string]string{"If-Modified-Since": testModTime.Format(time.RFC850)}, 304, rss.ETag},
-		{"ims earlier", "/rss.xml", map[string]string{"If-Modified-Since": testModTime.Add(-time.Second).Format(http.TimeFormat)}, 200, rss.ETag},
-		{"ims invalid", "/rss.xml", map[string]string{"If-Modified-Since": "yesterday"}, 200, rss.ETag},
-		{"index inm", "/", map[string]string{"If-None-Match": snap.Files["/"].ETag}, 304, snap.Files["/"].ETag},
-		{"article inm", "/articles/hello-world.html", map[string]string{"If-None-Match": page.ETag}, 304, page.ETag},
-		{"article ims", "/articles/hello-world.html", map[string]string{"If-Modified-Since": lm}, 304, page.ETag},
+			"If-None-Match": `"nope"`, "If-Modified-Since": lm}, 200, rss.ETag()},
+		{"ims equal", "/rss.xml", map[string]string{"If-Modified-Since": lm}, 304, rss.ETag()},
+		{"ims later", "/rss.xml", map[string]string{"If-Modified-Since": testModTime.Add(time.Minute).Format(http.TimeFormat)}, 304, rss.ETag()},
+		{"ims rfc850", "/rss.xml", map[string]string{"If-Modified-Since": testModTime.Format(time.RFC850)}, 304, rss.ETag()},
+		{"ims earlier", "/rss.xml", map[string]string{"If-Modified-Since": testModTime.Add(-time.Second).Format(http.TimeFormat)}, 200, rss.ETag()},
+		{"ims invalid", "/rss.xml", map[string]string{"If-Modified-Since": "yesterday"}, 200, rss.ETag()},
+		{"index inm", "/", map[string]string{"If-None-Match": snap.Files["/"].ETag()}, 304, snap.Files["/"].ETag()},
+		{"article inm", "/articles/hello-world.html", map[string]string{"If-None-Match": page.ETag()}, 304, page.ETag()},
+		{"article ims", "/articles/hello-world.html", map[string]string{"If-Modified-Since": lm}, 304, page.ETag()},
 	}
 	for _, tt := range tests {
 		for _, method := range []string{"GET", "HEAD"} {
@@ -314,17 +314,17 @@ func TestGzip(t *testing.T) {
 				if resp.Header.Get("Content-Encoding") != "" {
 					t.Fatalf("Content-Encoding %q", resp.Header.Get("Content-Encoding"))
 				}
-				if !bytes.Equal(b, rss.Body) {
+				if !bytes.Equal(b, rss.Body()) {
 					t.Errorf("plain body differs")
 				}
-				checkCacheHeaders(t, resp, rss.ETag)
+				checkCacheHeaders(t, resp, rss.ETag())
 				return
 			}
 			if resp.Header.Get("Content-Encoding") != "gzip" {
 				t.Fatalf("Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
 			}
-			if len(b) >= len(rss.Body) {
-				t.Errorf("gzip body %d bytes, plain %d", len(b), len(rss.Body))
+			if len(b) >= len(rss.Body()) {
+				t.Errorf("gzip body %d bytes, plain %d", len(b), len(rss.Body()))
 			}
 			zr, err := gzip.NewReader(bytes.NewReader(b))
 			if err != nil {
@@ -334,12 +334,12 @@ func TestGzip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(plain, rss.Body) {
+			if !bytes.Equal(plain, rss.Body()) {
 				t.Errorf("decoded gzip body differs from the plain body")
 			}
 			gzTag := resp.Header.Get("ETag")
-			if gzTag == rss.ETag || !strings.HasSuffix(gzTag, `-gz"`) || strings.HasPrefix(gzTag, "W/") {
-				t.Errorf("gzip ETag %q (plain %q)", gzTag, rss.ETag)
+			if gzTag == rss.ETag() || !strings.HasSuffix(gzTag, `-gz"`) || strings.HasPrefix(gzTag, "W/") {
+				t.Errorf("gzip ETag %q (plain %q)", gzTag, rss.ETag())
 			}
 			checkCacheHeaders(t, resp, gzTag)
 		})
@@ -348,7 +348,7 @@ func TestGzip(t *testing.T) {
 
 func TestGzipNotSmaller(t *testing.T) {
 	tiny := NewResource(typeHTML, []byte("<p>x</p>"), testModTime)
-	if tiny.Gzip != nil {
+	if tiny.Gzip() != nil {
 		t.Fatalf("gzip kept for a body it does not shrink")
 	}
 	f := newFixture(t, &mapPages{pages: map[string]*Resource{"tiny": tiny}}, nil, true)
@@ -356,7 +356,7 @@ func TestGzipNotSmaller(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || string(b) != "<p>x</p>" {
 		t.Errorf("status %d, encoding %q, body %q", resp.StatusCode, resp.Header.Get("Content-Encoding"), b)
 	}
-	checkCacheHeaders(t, resp, tiny.ETag)
+	checkCacheHeaders(t, resp, tiny.ETag())
 }
 
 func TestHEAD(t *testing.T) {
@@ -367,9 +367,9 @@ func TestHEAD(t *testing.T) {
 		if resp.StatusCode != 200 || len(b) != 0 {
 			t.Errorf("AE %q: status %d, %d body bytes", ae, resp.StatusCode, len(b))
 		}
-		want := len(rss.Body)
+		want := len(rss.Body())
 		if ae == "gzip" {
-			want = len(rss.Gzip)
+			want = len(rss.Gzip())
 		}
 		if got := resp.Header.Get("Content-Length"); got != fmt.Sprint(want) {
 			t.Errorf("AE %q: Content-Length %q, want %d", ae, got, want)
@@ -600,7 +600,7 @@ func TestSwapConsistent(t *testing.T) {
 	byETag := map[string][]byte{}
 	for _, sn := range snaps {
 		for _, r := range sn.Files {
-			byETag[r.ETag] = r.Body
+			byETag[r.ETag()] = r.Body()
 		}
 	}
 	s.Swap(snaps[0])
@@ -765,13 +765,17 @@ func TestAccessLogDebugOnly(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	s := New(Config{}, nil, nil)
 	c := s.cfg
-	if c.Addr != DefaultAddr || c.MaxAge != DefaultMaxAge || c.ReadHeaderTimeout != 5*time.Second ||
-		c.ReadTimeout != 10*time.Second || c.WriteTimeout != 30*time.Second || c.IdleTimeout != 120*time.Second ||
-		c.MaxHeaderBytes != 16<<10 || c.ShutdownTimeout != 10*time.Second {
+	if c.ReadHeaderTimeout != 5*time.Second || c.ReadTimeout != 10*time.Second || c.WriteTimeout != 30*time.Second ||
+		c.IdleTimeout != 120*time.Second || c.MaxHeaderBytes != 16<<10 {
 		t.Errorf("defaults: %+v", c)
 	}
-	if s.cacheControl[0] != "public, max-age=300" {
-		t.Errorf("default Cache-Control %q", s.cacheControl[0])
+	// MaxAge and ShutdownTimeout are the daemon's settings: taken as given, zero included.
+	if s.cacheControl[0] != "public, max-age=0" || c.ShutdownTimeout != 0 {
+		t.Errorf("zero max age and drain: %q, %v", s.cacheControl[0], c.ShutdownTimeout)
+	}
+	s = New(Config{MaxAge: DefaultMaxAge, ShutdownTimeout: DefaultShutdownTimeout}, nil, nil)
+	if s.cacheControl[0] != "public, max-age=300" || s.cfg.ShutdownTimeout != 10*time.Second {
+		t.Errorf("default Cache-Control %q, drain %v", s.cacheControl[0], s.cfg.ShutdownTimeout)
 	}
 	s = New(Config{MaxAge: -1, WriteTimeout: -1, ReadTimeout: 3 * time.Second}, nil, nil)
 	if s.cacheControl[0] != "public, max-age=0" || s.cfg.WriteTimeout != 0 || s.cfg.ReadTimeout != 3*time.Second {

@@ -11,8 +11,9 @@ import (
 // readers such as rss2email then forget the validator and refetch in full next time.
 //
 // This is the path a million polls a day take, so it formats nothing: header values are the
-// prebuilt slices of p and s, assigned straight into the header map under canonical keys.
-func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *Resource, p *prepared) {
+// prebuilt slices of res and s, assigned straight into the header map under canonical keys.
+func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *Resource) {
+	p := &res.hdr
 	h := w.Header()
 	gz := p.hasGzip && acceptsGzip(r.Header["Accept-Encoding"])
 	if gz {
@@ -37,11 +38,11 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *Reso
 	}
 
 	h["Content-Type"] = p.ctypeHdr
-	body := res.Body
+	body := res.body
 	if gz {
 		h["Content-Encoding"] = s.gzipEnc
 		h["Content-Length"] = p.clenGzHdr
-		body = res.Gzip
+		body = res.gzip
 	} else {
 		h["Content-Length"] = p.clenHdr
 	}
@@ -92,9 +93,7 @@ func etagListMatches(list, etag, etagGz string) bool {
 		if list[0] == '*' {
 			return true
 		}
-		if strings.HasPrefix(list, "W/") {
-			list = list[2:]
-		}
+		list = strings.TrimPrefix(list, "W/")
 		if list == "" || list[0] != '"' {
 			return false // malformed; give up on the rest rather than guess
 		}
