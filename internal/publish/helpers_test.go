@@ -3,7 +3,6 @@ package publish
 import (
 	"context"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,43 +48,6 @@ func (r *recSwapper) last() *server.Snapshot {
 	return r.snaps[len(r.snaps)-1]
 }
 
-// renderLog captures the attributes of the Publisher's "render" log records, so tests can read
-// pages_written and pages_removed without timing anything.
-type renderLog struct {
-	mu   sync.Mutex
-	recs []map[string]slog.Value
-}
-
-func (h *renderLog) Enabled(context.Context, slog.Level) bool { return true }
-func (h *renderLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *renderLog) WithGroup(string) slog.Handler            { return h }
-func (h *renderLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "render" {
-		return nil
-	}
-	m := map[string]slog.Value{}
-	r.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value; return true })
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recs = append(h.recs, m)
-	return nil
-}
-
-// lastInt returns attribute key of the latest render record.
-func (h *renderLog) lastInt(t *testing.T, key string) int64 {
-	t.Helper()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.recs) == 0 {
-		t.Fatalf("no render was logged")
-	}
-	v, ok := h.recs[len(h.recs)-1][key]
-	if !ok {
-		t.Fatalf("render log has no %q", key)
-	}
-	return v.Int64()
-}
-
 type env struct {
 	t     *testing.T
 	ctx   context.Context
@@ -95,7 +57,7 @@ type env struct {
 	cfg   Config
 	pub   *Publisher
 	sw    *recSwapper
-	log   *renderLog
+	last  RenderReport // what the latest e.render did
 	mtime time.Time // each write gets a distinct mtime so the catalog's stat check sees it
 }
 
@@ -118,14 +80,14 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
 	root := t.TempDir()
 	e := &env{t: t, ctx: context.Background(), dir: filepath.Join(root, "src"),
-		out: filepath.Join(root, "out"), sw: &recSwapper{}, log: &renderLog{},
+		out: filepath.Join(root, "out"), sw: &recSwapper{},
 		mtime: day0.Add(-24 * time.Hour)}
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	cc := catalog.Config{Path: filepath.Join(root, "state", "catalog.db"), Dir: e.dir,
 		Authority: "example.org", Now: func() time.Time { return day0 }}
-	e.cfg = Config{Site: testSite("Test Site"), FeedSize: 20, Out: e.out, Logger: slog.New(e.log)}
+	e.cfg = Config{Site: testSite("Test Site"), FeedSize: 20, Out: e.out}
 	for _, o := range opts {
 		o(&cc, &e.cfg)
 	}
@@ -186,9 +148,11 @@ func (e *env) sync() catalog.Report {
 
 func (e *env) render() {
 	e.t.Helper()
-	if err := e.pub.Render(e.ctx); err != nil {
+	rep, err := e.pub.Render(e.ctx)
+	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.last = rep
 }
 
 // std writes three articles (two plain texts and the news seed), syncs and renders them.

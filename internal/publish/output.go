@@ -10,10 +10,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
+	"golang.org/x/sync/errgroup"
 )
 
 // outKey names the catalog meta record that remembers, per output directory, the catalog
@@ -56,45 +57,33 @@ func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written,
 	st := newStager(v.cfg.Out)
 	defer st.abort()
 	keep := map[string]bool{}
-	var (
-		pages   = make(chan catalog.Entry, 64)
-		wg      sync.WaitGroup
-		mu      sync.Mutex // guards written and werr
-		werr    error
-		failed  = func() error { mu.Lock(); defer mu.Unlock(); return werr }
-		workers = max(2, runtime.GOMAXPROCS(0))
-	)
+	var nWritten atomic.Int64
+	pages := make(chan catalog.Entry, 64)
+	g, gctx := errgroup.WithContext(ctx)
 	// Rendering and writing pages run on several workers: a cold build of 10,000 pages spends
 	// most of its time waiting on file creation in the kernel, and those waits overlap.
-	for range workers {
-		wg.Go(func() {
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		g.Go(func() error {
 			for e := range pages {
 				f, err := v.r.Page(e)
 				if err != nil {
-					err = fmt.Errorf("page %s: %w", e.Path, err)
+					return fmt.Errorf("page %s: %w", e.Path, err)
 				}
-				changed := false
-				if err == nil {
-					changed, err = st.stage(f.Name, f.Body)
+				changed, err := st.stage(f.Name, f.Body)
+				if err != nil {
+					return err
 				}
-				if err == nil {
-					err = st.commitIfFull(pageBatch)
-				}
-				mu.Lock()
 				if changed {
-					written++
+					nWritten.Add(1)
 				}
-				if err != nil && werr == nil {
-					werr = err
+				if err := st.commitIfFull(pageBatch); err != nil {
+					return err
 				}
-				mu.Unlock()
 			}
+			return nil
 		})
 	}
 	err = p.cat.Each(ctx, since, func(e catalog.Entry) error {
-		if err := failed(); err != nil {
-			return err
-		}
 		name := e.Slug + ".html"
 		if e.Removed && !v.cfg.KeepRemoved {
 			delete(keep, name)
@@ -106,14 +95,19 @@ func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written,
 			return nil
 		}
 		keep[name] = true
-		pages <- e
-		return nil
+		select {
+		case pages <- e:
+			return nil
+		case <-gctx.Done(): // a worker failed (its error is the one reported) or ctx ended
+			return gctx.Err()
+		}
 	})
 	close(pages)
-	wg.Wait()
-	if err == nil {
-		err = failed()
+	// A worker's error explains a cancelled walk, so it comes first.
+	if werr := g.Wait(); werr != nil {
+		err = werr
 	}
+	written = int(nWritten.Load())
 	if err == nil {
 		err = st.commit()
 	}
@@ -139,13 +133,22 @@ func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written,
 // cost of a cold build and the temp files a crash can leave.
 const pageBatch = 1000
 
-func writeFeeds(out string, files []feed.File) error {
+// writeFeeds replaces the feed files in out whose bytes changed and returns how many did.
+func writeFeeds(out string, files []feed.File) (int, error) {
 	st := newStager(out)
+	n := 0
 	for _, f := range files {
-		if _, err := st.stage(f.Name, f.Body); err != nil {
+		changed, err := st.stage(f.Name, f.Body)
+		if err != nil {
 			st.abort()
-			return err
+			return 0, err
+		}
+		if changed {
+			n++
 		}
 	}
-	return st.commit()
+	if err := st.commit(); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

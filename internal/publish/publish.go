@@ -4,6 +4,7 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,6 +27,29 @@ type Swapper interface {
 	Swap(*server.Snapshot)
 }
 
+var (
+	_ Swapper      = (*server.Server)(nil)
+	_ server.Pages = (*Publisher)(nil)
+)
+
+// RenderReport is what one Render did.
+type RenderReport struct {
+	Entries      int      // entries in the feeds
+	Seq          int64    // the catalog sequence rendered
+	Changed      []string // representations (feed.NameRSS, ...) whose bytes differ from the previous render's; all on a Publisher's first
+	FeedsWritten int      // feed and index files replaced in the output directory
+	PagesWritten int      // article pages written into the output directory
+	PagesRemoved int      // article pages deleted from it
+	Duration     time.Duration
+}
+
+// Outcome is what one Reconcile did.
+type Outcome struct {
+	Catalog  catalog.Report
+	Rendered bool         // the catalog changed, or nothing had been rendered yet
+	Render   RenderReport // what the render did, when Rendered
+}
+
 // Config is what a Publisher needs beyond the catalog.
 type Config struct {
 	Site        feed.Site
@@ -45,6 +69,7 @@ type Publisher struct {
 	// article pages and /healthz stay responsive during a long render such as a cold build.
 	renderMu sync.Mutex
 	renders  atomic.Int64
+	lastBody map[string][]byte // each representation's bytes at the last render; under renderMu
 
 	// retryAfter is the pause before a failed ingest is retried as a full reconcile; a field
 	// so that tests need not wait for it.
@@ -138,14 +163,15 @@ func (p *Publisher) current() (view, Swapper) {
 // Render builds every representation of the current catalog once and swaps them into the
 // server, then brings the static directory up to date (pages before the feeds that link to
 // them). The server gets the new feeds even if the directory cannot be written.
-func (p *Publisher) Render(ctx context.Context) error {
+func (p *Publisher) Render(ctx context.Context) (RenderReport, error) {
 	p.renderMu.Lock()
 	defer p.renderMu.Unlock()
 	v, srv := p.current()
 	start := time.Now()
+	var rep RenderReport
 	entries, err := p.cat.Latest(ctx, v.cfg.FeedSize)
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return rep, fmt.Errorf("render: %w", err)
 	}
 	if v.cfg.KeepRemoved {
 		// A catalog that keeps removed entries lists them among the latest, and the feeds are
@@ -158,53 +184,66 @@ func (p *Publisher) Render(ctx context.Context) error {
 	}
 	st, err := p.cat.Stats(ctx)
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return rep, fmt.Errorf("render: %w", err)
 	}
+	rep.Entries, rep.Seq = len(entries), st.Seq
 	updated := st.LastChange
 	if updated.IsZero() {
 		updated = st.Created
 	}
 	files, err := v.r.Feeds(entries, updated)
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return rep, fmt.Errorf("render: %w", err)
 	}
+	last := make(map[string][]byte, len(files))
+	for _, f := range files {
+		if old, ok := p.lastBody[f.Name]; !ok || !bytes.Equal(old, f.Body) {
+			rep.Changed = append(rep.Changed, f.Name)
+		}
+		last[f.Name] = f.Body
+	}
+	p.lastBody = last
 	if srv != nil {
-		// Compressing the four representations in parallel halves the time a new article
-		// waits between the catalog and the served feed.
-		res := make([]*server.Resource, len(files))
-		var wg sync.WaitGroup
-		for i, f := range files {
-			wg.Go(func() { res[i] = server.NewResource(f.ContentType, f.Body, updated) })
-		}
-		wg.Wait()
-		snap := &server.Snapshot{Files: make(map[string]*server.Resource, len(files))}
-		for i, f := range files {
-			path := "/" + f.Name
-			if f.Name == feed.NameIndex {
-				path = "/"
-			}
-			snap.Files[path] = res[i]
-		}
-		srv.Swap(snap)
+		srv.Swap(snapshot(files, updated))
 	}
-	var pagesWritten, pagesRemoved int
 	if v.cfg.Out != "" {
-		pagesWritten, pagesRemoved, err = p.writePages(ctx, v, st.Seq)
+		rep.PagesWritten, rep.PagesRemoved, err = p.writePages(ctx, v, st.Seq)
 		if err != nil {
-			return err
+			return rep, err
 		}
-		if err := writeFeeds(v.cfg.Out, files); err != nil {
-			return err
+		if rep.FeedsWritten, err = writeFeeds(v.cfg.Out, files); err != nil {
+			return rep, err
 		}
 		if err := p.cat.SetMeta(ctx, outKey(v.cfg.Out), fmt.Sprintf("%d %s", st.Seq, v.siteKey)); err != nil {
-			return fmt.Errorf("render: %w", err)
+			return rep, fmt.Errorf("render: %w", err)
 		}
 	}
 	n := p.renders.Add(1)
-	p.log.Info("render", "entries", len(entries), "live", st.Live, "seq", st.Seq,
-		"pages_written", pagesWritten, "pages_removed", pagesRemoved, "render", n,
-		"duration", time.Since(start).Round(time.Microsecond))
-	return nil
+	rep.Duration = time.Since(start)
+	p.log.Info("render", "entries", rep.Entries, "live", st.Live, "seq", st.Seq, "changed", rep.Changed,
+		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "render", n,
+		"duration", rep.Duration.Round(time.Microsecond))
+	return rep, nil
+}
+
+// snapshot makes the server's view of files. Compressing the four representations in
+// parallel halves the time a new article waits between the catalog and the served feed.
+func snapshot(files []feed.File, updated time.Time) *server.Snapshot {
+	res := make([]*server.Resource, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() { res[i] = server.NewResource(f.ContentType, f.Body, updated) })
+	}
+	wg.Wait()
+	snap := &server.Snapshot{Files: make(map[string]*server.Resource, len(files))}
+	for i, f := range files {
+		path := "/" + f.Name
+		if f.Name == feed.NameIndex {
+			path = "/"
+		}
+		snap.Files[path] = res[i]
+	}
+	return snap
 }
 
 // Page renders one article page for the server; it implements server.Pages.
@@ -246,17 +285,20 @@ func (p *Publisher) Health(ctx context.Context) (server.Health, error) {
 	return server.Health{Status: "ok", Articles: st.Live, LastSync: st.LastSync, Renders: p.Renders()}, nil
 }
 
-// Sync runs a full reconcile and renders if anything changed (or always, when force is set,
-// as at start-up where nothing has been rendered yet).
-func (p *Publisher) Sync(ctx context.Context, force bool) (catalog.Report, error) {
-	rep, err := p.cat.Sync(ctx)
+// Reconcile runs a full reconcile of the directory and renders when the catalog changed, or
+// when this Publisher has rendered nothing yet (at start-up, where nothing is served).
+func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
+	var out Outcome
+	var err error
+	out.Catalog, err = p.cat.Sync(ctx)
 	if err != nil {
-		return rep, err
+		return out, err
 	}
-	if force || rep.Changed() {
-		return rep, p.Render(ctx)
+	if p.Renders() == 0 || out.Catalog.Changed() {
+		out.Rendered = true
+		out.Render, err = p.Render(ctx)
 	}
-	return rep, nil
+	return out, err
 }
 
 // Run ingests the watcher's batches until ctx is done or batches is closed. Batches that queued
@@ -343,5 +385,6 @@ func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, resca
 	if !rep.Changed() {
 		return nil
 	}
-	return p.Render(ctx)
+	_, err = p.Render(ctx)
+	return err
 }

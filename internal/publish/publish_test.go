@@ -89,8 +89,11 @@ func TestRenderWritesOutput(t *testing.T) {
 	if n := e.pub.Renders(); n != 1 {
 		t.Errorf("Renders() = %d, want 1", n)
 	}
-	if n := e.log.lastInt(t, "pages_written"); n != 3 {
+	if n := e.last.PagesWritten; n != 3 {
 		t.Errorf("pages_written = %d, want 3", n)
+	}
+	if len(e.last.Changed) != 4 || e.last.FeedsWritten != 4 || e.last.Entries != 3 {
+		t.Errorf("first render: %+v, want all four representations changed and written", e.last)
 	}
 }
 
@@ -117,8 +120,8 @@ func TestSecondRenderTouchesNothing(t *testing.T) {
 	if ch := changedFiles(before, e.outFiles()); len(ch) > 0 {
 		t.Fatalf("no-change render touched %q", ch)
 	}
-	if w, r := e.log.lastInt(t, "pages_written"), e.log.lastInt(t, "pages_removed"); w != 0 || r != 0 {
-		t.Fatalf("no-change render: pages_written %d, pages_removed %d", w, r)
+	if w, r := e.last.PagesWritten, e.last.PagesRemoved; w != 0 || r != 0 || e.last.FeedsWritten != 0 || len(e.last.Changed) != 0 {
+		t.Fatalf("no-change render: %+v", e.last)
 	}
 
 	// A publisher started afresh (a restart) with the same settings remembers the output
@@ -128,7 +131,7 @@ func TestSecondRenderTouchesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	mtimeTick()
-	if err := p2.Render(e.ctx); err != nil {
+	if _, err := p2.Render(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if ch := changedFiles(before, e.outFiles()); len(ch) > 0 {
@@ -172,7 +175,7 @@ func TestIncrementalRender(t *testing.T) {
 	if !bytes.Contains(e.read(beta), []byte("rewritten body")) {
 		t.Errorf("%s lacks the new body", beta)
 	}
-	if n := e.log.lastInt(t, "pages_written"); n != 1 {
+	if n := e.last.PagesWritten; n != 1 {
 		t.Errorf("pages_written = %d, want 1", n)
 	}
 }
@@ -214,11 +217,11 @@ func TestRemovedArticlePage(t *testing.T) {
 					t.Errorf("%s lists the removed article = %v, want %v", name, got, tc.wantPage)
 				}
 			}
-			wantRemoved := int64(1)
+			wantRemoved := 1
 			if tc.wantPage {
 				wantRemoved = 0
 			}
-			if n := e.log.lastInt(t, "pages_removed"); n != wantRemoved {
+			if n := e.last.PagesRemoved; n != wantRemoved {
 				t.Errorf("pages_removed = %d, want %d", n, wantRemoved)
 			}
 			// A later full render agrees with the incremental one.
@@ -294,7 +297,7 @@ func TestFullRewriteOnSiteChange(t *testing.T) {
 			t.Errorf("%s does not carry the new title only", name)
 		}
 	}
-	if n := e.log.lastInt(t, "pages_written"); n != 3 {
+	if n := e.last.PagesWritten; n != 3 {
 		t.Errorf("pages_written = %d, want 3", n)
 	}
 	// Setting the same settings again is not a change.
@@ -330,7 +333,7 @@ func TestRenderRestoresEmptiedOutput(t *testing.T) {
 			t.Errorf("%s restored with different bytes", name)
 		}
 	}
-	if n := e.log.lastInt(t, "pages_written"); n != 3 {
+	if n := e.last.PagesWritten; n != 3 {
 		t.Errorf("pages_written = %d, want 3", n)
 	}
 
@@ -455,14 +458,14 @@ func TestSnapshot(t *testing.T) {
 			t.Errorf("snapshot lacks %s", key)
 			continue
 		}
-		if res.ContentType != w.ctype {
-			t.Errorf("%s: content type %q, want %q", key, res.ContentType, w.ctype)
+		if res.ContentType() != w.ctype {
+			t.Errorf("%s: content type %q, want %q", key, res.ContentType(), w.ctype)
 		}
-		if !bytes.Equal(res.Body, e.read(w.file)) {
+		if !bytes.Equal(res.Body(), e.read(w.file)) {
 			t.Errorf("%s: body differs from %s on disk", key, w.file)
 		}
-		if !res.ModTime.Equal(st.LastChange) {
-			t.Errorf("%s: ModTime %v, want last change %v", key, res.ModTime, st.LastChange)
+		if !res.ModTime().Equal(st.LastChange) {
+			t.Errorf("%s: ModTime %v, want last change %v", key, res.ModTime(), st.LastChange)
 		}
 	}
 	// Every render swaps, even one that changes nothing on disk.
@@ -481,10 +484,10 @@ func TestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r1.ContentType != feed.ContentTypeHTML {
-		t.Errorf("content type %q", r1.ContentType)
+	if r1.ContentType() != feed.ContentTypeHTML {
+		t.Errorf("content type %q", r1.ContentType())
 	}
-	if !bytes.Equal(r1.Body, e.read("articles/"+alpha+".html")) {
+	if !bytes.Equal(r1.Body(), e.read("articles/"+alpha+".html")) {
 		t.Error("served page differs from the static page")
 	}
 	if r2, err := e.pub.Page(e.ctx, alpha); err != nil || r2 != r1 {
@@ -497,7 +500,7 @@ func TestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r3 == r1 || !bytes.Contains(r3.Body, []byte("edited alpha body")) {
+	if r3 == r1 || !bytes.Contains(r3.Body(), []byte("edited alpha body")) {
 		t.Fatal("Page served the cached page after an edit")
 	}
 
@@ -509,7 +512,7 @@ func TestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r4 == r3 || !bytes.Contains(r4.Body, []byte("Other")) {
+	if r4 == r3 || !bytes.Contains(r4.Body(), []byte("Other")) {
 		t.Fatal("Page served a page of the old settings")
 	}
 
@@ -533,7 +536,7 @@ func TestPageKeepRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Page of a kept removed article: %v", err)
 	}
-	if !bytes.Contains(res.Body, []byte("Beta")) {
+	if !bytes.Contains(res.Body(), []byte("Beta")) {
 		t.Fatal("kept page lacks its title")
 	}
 }
@@ -574,7 +577,7 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("three articles: %+v", h)
 	}
 	e.remove("alpha.txt")
-	if _, err := e.pub.Sync(e.ctx, false); err != nil {
+	if _, err := e.pub.Reconcile(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if h, err = e.pub.Health(e.ctx); err != nil {
@@ -585,27 +588,32 @@ func TestHealth(t *testing.T) {
 	}
 }
 
-func TestSync(t *testing.T) {
+func TestReconcile(t *testing.T) {
 	e := newEnv(t)
 	e.write("alpha.txt", "Alpha\n\nBody.")
-	rep, err := e.pub.Sync(e.ctx, false)
-	if err != nil || len(rep.Added) != 1 {
-		t.Fatalf("Sync: %+v, %v", rep, err)
+	out, err := e.pub.Reconcile(e.ctx)
+	if err != nil || len(out.Catalog.Added) != 1 || !out.Rendered {
+		t.Fatalf("Reconcile: %+v, %v", out, err)
 	}
 	if n := e.pub.Renders(); n != 1 {
-		t.Fatalf("Renders() = %d after a changing Sync, want 1", n)
+		t.Fatalf("Renders() = %d after a changing Reconcile, want 1", n)
 	}
-	if _, err := e.pub.Sync(e.ctx, false); err != nil {
+	if _, err := e.pub.Reconcile(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.pub.Renders(); n != 1 {
-		t.Fatalf("Renders() = %d after a no-change Sync, want 1", n)
+		t.Fatalf("Renders() = %d after a no-change Reconcile, want 1", n)
 	}
-	if _, err := e.pub.Sync(e.ctx, true); err != nil {
+	if _, err := e.pub.Render(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.pub.Renders(); n != 2 {
-		t.Fatalf("Renders() = %d after a forced Sync, want 2", n)
+		t.Fatalf("Renders() = %d after a Render, want 2", n)
+	}
+	// A Publisher that has rendered nothing yet (start-up) renders even when nothing changed.
+	fresh := newEnv(t)
+	if out, err := fresh.pub.Reconcile(fresh.ctx); err != nil || out.Catalog.Changed() || !out.Rendered || fresh.sw.count() != 1 {
+		t.Fatalf("first Reconcile of an empty directory: %+v, %v, %d snapshots", out, err, fresh.sw.count())
 	}
 }
 
@@ -792,7 +800,7 @@ func TestConcurrentUse(t *testing.T) {
 			} else if err := os.Chtimes(beta, mt, mt); err != nil {
 				errs <- err
 			}
-			if _, err := e.pub.Sync(e.ctx, false); err != nil {
+			if _, err := e.pub.Reconcile(e.ctx); err != nil {
 				errs <- err
 			}
 		}
@@ -806,7 +814,7 @@ func TestConcurrentUse(t *testing.T) {
 			if err := e.pub.SetConfig(withTitle(e.cfg, title)); err != nil {
 				errs <- err
 			}
-			if err := e.pub.Render(e.ctx); err != nil {
+			if _, err := e.pub.Render(e.ctx); err != nil {
 				errs <- err
 			}
 		}
@@ -835,7 +843,7 @@ func TestConcurrentUse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(res.Body, e.read("articles/"+s+".html")) {
+		if !bytes.Equal(res.Body(), e.read("articles/"+s+".html")) {
 			t.Errorf("page %s on disk differs from the served one", s)
 		}
 	}

@@ -96,9 +96,9 @@ func (s *stager) commitLocked() error {
 	if len(s.pending) == 0 {
 		return nil
 	}
-	if err := syncFiles(s.root, s.pending); err != nil {
+	if err := makeDurable(s.root, s.pending); err != nil {
 		s.abortLocked()
-		return fmt.Errorf("output %s: sync: %w", s.root, err)
+		return fmt.Errorf("output %s: flush to disk: %w", s.root, err)
 	}
 	for i, f := range s.pending {
 		if err := os.Rename(f.tmp, f.dst); err != nil {

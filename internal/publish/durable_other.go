@@ -4,8 +4,8 @@ package publish
 
 import "os"
 
-// syncFiles flushes each staged file; without syncfs(2) there is no cheaper way.
-func syncFiles(_ string, files []staged) error {
+// makeDurable fsyncs each staged file; without syncfs(2) there is no cheaper way.
+func makeDurable(_ string, files []staged) error {
 	for _, f := range files {
 		fd, err := os.OpenFile(f.tmp, os.O_RDWR, 0)
 		if err != nil {
