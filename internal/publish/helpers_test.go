@@ -58,7 +58,7 @@ type env struct {
 	pub   *Publisher
 	sw    *recSwapper
 	last  RenderReport // what the latest e.render did
-	mtime time.Time // each write gets a distinct mtime so the catalog's stat check sees it
+	mtime time.Time    // each write gets a distinct mtime so the catalog's stat check sees it
 }
 
 func testSite(title string) feed.Site {
