@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
+	"github.com/feedpub/feedpub/internal/realdir"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
@@ -117,7 +118,7 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("catalog: Config.Path is empty")
 	}
-	auth, err := checkAuthority(cfg.Authority)
+	auth, err := CheckAuthority(cfg.Authority)
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +126,9 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog %s: %w", cfg.Path, err)
 	}
-	// A directory walk does not descend into a root that is a symbolic link, so a symlinked
-	// article directory (common on servers) would look empty and every entry would be removed.
-	if real, err := filepath.EvalSymlinks(cfg.Dir); err == nil {
-		cfg.Dir = real
-	}
+	// A symlinked article directory walked as given would look empty and every entry would
+	// be removed.
+	cfg.Dir = realdir.Resolve(cfg.Dir)
 	// The driver splits the DSN at '?', so such a name cannot be opened faithfully.
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("catalog %s: path must not contain '?'", path)
@@ -252,10 +251,11 @@ func (c *Catalog) state(ctx context.Context, key string) (string, error) {
 	return v, nil
 }
 
-// checkAuthority validates a tag: URI authority (RFC 4151: a DNS name or an email address).
-// A port is rejected because tag URIs have none; the value is lowercased because DNS names
-// are case-insensitive and ids must compare equal byte for byte.
-func checkAuthority(a string) (string, error) {
+// CheckAuthority validates a tag: URI authority (RFC 4151: a DNS name or an email address)
+// and returns the form ids are minted with. It is the one judge of an authority; settings
+// call it too. A port is rejected because tag URIs have none; the value is lowercased because
+// DNS names are case-insensitive and ids must compare equal byte for byte.
+func CheckAuthority(a string) (string, error) {
 	if a == "" {
 		return "", errors.New("catalog: Authority is empty")
 	}

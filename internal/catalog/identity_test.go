@@ -43,12 +43,12 @@ func TestSlugify(t *testing.T) {
 
 func TestAuthority(t *testing.T) {
 	for _, bad := range []string{"", "example.org:8080", "http://x", "ex ample.org", ".org", "a..b"} {
-		if _, err := checkAuthority(bad); err == nil {
+		if _, err := CheckAuthority(bad); err == nil {
 			t.Errorf("authority %q accepted", bad)
 		}
 	}
 	for in, want := range map[string]string{"Example.ORG": "example.org", "me@example.org": "me@example.org"} {
-		if got, err := checkAuthority(in); err != nil || got != want {
+		if got, err := CheckAuthority(in); err != nil || got != want {
 			t.Errorf("authority %q = %q, %v", in, got, err)
 		}
 	}

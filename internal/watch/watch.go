@@ -16,10 +16,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/realdir"
 	"github.com/fsnotify/fsnotify"
 )
 
-// Defaults for the zero values in Config.
+// Defaults: DefaultSettle is what a zero Config.Settle means; both are where the daemon's
+// settle and rescan settings start.
 const (
 	DefaultSettle = 250 * time.Millisecond
 	DefaultRescan = 10 * time.Minute
@@ -37,7 +39,7 @@ const maxJobs = 1 << 16
 type Config struct {
 	Root      string                // directory to watch, recursively
 	Settle    time.Duration         // quiet time before a path is reported; 0 means DefaultSettle
-	Rescan    time.Duration         // periodic full-reconcile request; 0 means DefaultRescan; <0 disables
+	Rescan    time.Duration         // periodic full-reconcile request; 0 (or negative) disables, as in the settings
 	Ignore    func(rel string) bool // file rule on a slash-separated path relative to Root (may be nil)
 	IgnoreDir func(rel string) bool // directories skipped entirely (may be nil)
 	Logger    *slog.Logger          // nil means slog.New(slog.DiscardHandler)
@@ -98,8 +100,10 @@ type job struct {
 
 // New validates cfg, creates the fsnotify watcher and adds watches on Root and
 // every subdirectory not skipped by IgnoreDir. Events that happen before Run
-// is called are queued by the kernel and delivered once Run starts.
-func New(cfg Config) (*Watcher, error) {
+// is called are queued by the kernel and delivered once Run starts. The first
+// walk of a large tree can take long; when ctx ends it stops and New returns
+// an error wrapping ctx's.
+func New(ctx context.Context, cfg Config) (*Watcher, error) {
 	if cfg.Root == "" {
 		return nil, errors.New("watch: config: Root is empty")
 	}
@@ -110,11 +114,8 @@ func New(cfg Config) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch: root %q: %w", cfg.Root, err)
 	}
-	// Watch the real directory: the walk that adds subdirectory watches does not descend into
-	// a root that is a symbolic link. A re-pointed link is picked up by a restart.
-	if real, err := filepath.EvalSymlinks(root); err == nil {
-		root = real
-	}
+	// Watch the real directory, or the walk that adds subdirectory watches stops at a link.
+	root = realdir.Resolve(root)
 	fi, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("watch: root %q: %w", root, err)
@@ -137,9 +138,6 @@ func New(cfg Config) (*Watcher, error) {
 	if w.settle == 0 {
 		w.settle = DefaultSettle
 	}
-	if w.rescan == 0 {
-		w.rescan = DefaultRescan
-	}
 	if w.ignore == nil {
 		w.ignore = func(string) bool { return false }
 	}
@@ -158,7 +156,7 @@ func New(cfg Config) (*Watcher, error) {
 	}
 	// At start a partially watched tree would silently miss changes for months,
 	// so any failure here is fatal; at run time failures become Rescans instead.
-	if err := w.addTree(context.Background(), root, false); err != nil {
+	if err := w.addTree(ctx, root, false); err != nil {
 		w.fsw.Close()
 		return nil, err
 	}

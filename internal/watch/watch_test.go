@@ -49,7 +49,7 @@ func start(t *testing.T, cfg Config, before func(w *Watcher)) *harness {
 		}
 		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
 	}
-	w, err := New(cfg)
+	w, err := New(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -464,7 +464,7 @@ func TestAtomicSave(t *testing.T) {
 func TestCancelReturnsNilPromptly(t *testing.T) {
 	t.Parallel()
 	// Nobody reads out: Run must still stop, even while blocked sending.
-	w, err := New(Config{Root: t.TempDir(), Settle: 10 * time.Millisecond, Rescan: 20 * time.Millisecond})
+	w, err := New(t.Context(), Config{Root: t.TempDir(), Settle: 10 * time.Millisecond, Rescan: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,17 +507,18 @@ func TestNewValidates(t *testing.T) {
 		"file root":       {Root: file},
 		"negative settle": {Root: dir, Settle: -time.Second},
 	} {
-		if w, err := New(cfg); err == nil {
+		if w, err := New(t.Context(), cfg); err == nil {
 			w.Close()
 			t.Errorf("%s: New succeeded", name)
 		}
 	}
-	w, err := New(Config{Root: dir})
+	w, err := New(t.Context(), Config{Root: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if w.settle != DefaultSettle || w.rescan != DefaultRescan {
+	// A zero Rescan is off, as rescan = 0 is in the settings.
+	if w.settle != DefaultSettle || w.rescan != 0 {
 		t.Errorf("defaults: settle %v rescan %v", w.settle, w.rescan)
 	}
 }
@@ -556,4 +557,25 @@ func TestSymlinkedRoot(t *testing.T) {
 	h := start(t, Config{Root: link}, nil)
 	h.write("sub/a.txt", "hello")
 	h.waitPaths(5*time.Second, "sub/a.txt")
+}
+
+// SIGINT during the first walk of a large tree cuts it short: New stops walking once its
+// context is done and says why.
+func TestNewStopsWhenCancelled(t *testing.T) {
+	root := t.TempDir()
+	for i := range 50 {
+		if err := os.MkdirAll(filepath.Join(root, fmt.Sprintf("d%02d", i), "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	w, err := New(ctx, Config{Root: root})
+	if err == nil {
+		w.Close()
+		t.Fatal("New walked the whole tree with a cancelled context")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("New = %v, want an error wrapping context.Canceled", err)
+	}
 }
