@@ -573,8 +573,8 @@ func TestHygieneOutputs(t *testing.T) {
 		}
 		checkOutput(t, a)
 	}
-	if got := cleanString("a\r\nb\rc\x00d\uFFFEe\xffg\u0085h"); got != "a\nb\ncdegh" {
-		t.Errorf("cleanString = %q", got)
+	if got := CleanText("a\r\nb\rc\x00d\uFFFEe\xffg\u0085h"); got != "a\nb\ncdegh" {
+		t.Errorf("CleanText = %q", got)
 	}
 	if got := collapseSpace(" a \u00a0\t b\n\nc "); got != "a b c" {
 		t.Errorf("collapseSpace = %q", got)
@@ -610,6 +610,25 @@ func checkOutput(tb testing.TB, a *Article) {
 				tb.Errorf("XML-forbidden %U in %q", r, s)
 				break
 			}
+		}
+	}
+}
+
+// The table the feed renderer once tested its own cleaning with; the renderer now calls
+// CleanText, so the rule (and these cases) live here. CR becomes LF, as XML parsers read it.
+func TestCleanTextForXML(t *testing.T) {
+	cases := map[string]string{
+		"plain":                  "plain",
+		"tab\tnl\ncr\r":          "tab\tnl\ncr\n",
+		"nul\x00bel\x07esc\x1b":  "nulbelesc",
+		"bad\xffutf8":            "badutf8",
+		"nonchar\uFFFE\uFFFF":    "nonchar",
+		"c1\u0085\u009f del\x7f": "c1 del",
+		"日本語 ✓ 😀":                "日本語 ✓ 😀",
+	}
+	for in, want := range cases {
+		if got := CleanText(in); got != want {
+			t.Errorf("CleanText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

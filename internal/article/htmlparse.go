@@ -96,7 +96,7 @@ func parseHTML(name, text string, loc *time.Location) (*Article, error) {
 			return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)
 		}
 	}
-	a.ContentHTML = cleanString(strings.TrimSpace(ugcPolicy().Sanitize(buf.String())))
+	a.ContentHTML = CleanText(strings.TrimSpace(ugcPolicy().Sanitize(buf.String())))
 	return a, nil
 }
 
@@ -239,8 +239,8 @@ func nodeText(n *html.Node) string {
 	return collapseSpace(b.String())
 }
 
-// htmlText is the visible text of an HTML fragment (entities decoded, tags dropped).
-func htmlText(fragment string) string {
+// visibleText is the visible text of an HTML fragment (entities decoded, tags dropped).
+func visibleText(fragment string) string {
 	var b strings.Builder
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	for {

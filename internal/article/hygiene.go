@@ -107,16 +107,18 @@ func dropRune(r rune) bool {
 	return r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF)
 }
 
-// cleanString makes s valid UTF-8 (invalid bytes are dropped), removes the characters
-// dropRune names and turns CRLF and lone CR into LF.
-func cleanString(s string) string {
+// CleanText makes s valid UTF-8 (invalid bytes are dropped), removes the characters
+// dropRune names and turns CRLF and lone CR into LF. It is feedpub's one rule for text that
+// goes into XML: the feed renderer applies it to everything it writes, settings included, so
+// no output carries a character this package would have dropped.
+func CleanText(s string) string {
 	if !utf8.ValidString(s) {
 		return cleanFrom(s, 0)
 	}
 	return cleanValid(s, 0)
 }
 
-// cleanValid is cleanString for s known to be valid UTF-8 and clean before byte start. It
+// cleanValid is CleanText for s known to be valid UTF-8 and clean before byte start. It
 // allocates only when s changes, and its scan is a table lookup per byte, since it runs over
 // every file.
 func cleanValid(s string, start int) string {
@@ -139,7 +141,7 @@ func cleanValid(s string, start int) string {
 	return s
 }
 
-// cleanFrom does the work of cleanString from byte i on; s[:i] is known to be clean.
+// cleanFrom does the work of CleanText from byte i on; s[:i] is known to be clean.
 func cleanFrom(s string, i int) string {
 	var b strings.Builder
 	b.Grow(len(s))

@@ -70,7 +70,7 @@ func parseMarkdown(name, text string, loc *time.Location) (*Article, error) {
 		if err != nil {
 			return nil, err
 		}
-		heading := htmlText(html)
+		heading := visibleText(html)
 		if a.Title == "" {
 			a.Title = heading
 			doc.RemoveChild(doc, h)
@@ -88,14 +88,14 @@ func parseMarkdown(name, text string, loc *time.Location) (*Article, error) {
 			if err != nil {
 				return nil, err
 			}
-			a.Summary = htmlText(html)
+			a.Summary = visibleText(html)
 		}
 	}
 	html, err := render(doc)
 	if err != nil {
 		return nil, err
 	}
-	a.ContentHTML = cleanString(strings.TrimSpace(ugcPolicy().Sanitize(html)))
+	a.ContentHTML = CleanText(strings.TrimSpace(ugcPolicy().Sanitize(html)))
 	return a, nil
 }
 

@@ -29,6 +29,16 @@ func (o Options) maxSize() int64 {
 	return o.MaxSize
 }
 
+// CheckSize returns an error wrapping ErrTooLarge, naming the file, when a file of size bytes
+// is over the limit. It is the one size rule: callers that stat before reading (to skip
+// hashing a file the parser would refuse) ask it rather than compare on their own.
+func (o Options) CheckSize(name string, size int64) error {
+	if limit := o.maxSize(); size > limit {
+		return tooLarge(name, size, limit)
+	}
+	return nil
+}
+
 // fileKind is what an extension promises; .txt is split into news or plain text only after
 // its content has been sniffed.
 type fileKind int
@@ -74,10 +84,10 @@ func ParseFile(path string, opts Options) (*Article, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: %w: not a regular file", path, ErrUnsupported)
 	}
-	limit := opts.maxSize()
-	if fi.Size() > limit {
-		return nil, tooLarge(path, fi.Size(), limit)
+	if err := opts.CheckSize(path, fi.Size()); err != nil {
+		return nil, err
 	}
+	limit := opts.maxSize()
 	// The file may grow between Stat and read; reading one byte past the limit lets Parse
 	// see that without ever holding more than limit+1 bytes.
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
@@ -106,8 +116,8 @@ func Parse(name string, data []byte, opts Options) (*Article, error) {
 // parseWith runs the steps every format shares around one parser: size limit and text hygiene
 // before, output normalisation after.
 func parseWith(name string, data []byte, opts Options, p parser) (*Article, error) {
-	if limit := opts.maxSize(); int64(len(data)) > limit {
-		return nil, tooLarge(name, int64(len(data)), limit)
+	if err := opts.CheckSize(name, int64(len(data))); err != nil {
+		return nil, err
 	}
 	text, warnings, err := decodeText(name, data)
 	if err != nil {
@@ -127,16 +137,16 @@ func parseWith(name string, data []byte, opts Options, p parser) (*Article, erro
 // hygiene step removed; those parsers clean their own ContentHTML, which text parsers build
 // only from hygienic text and ASCII tags and so need not rescan.
 func finish(name string, a *Article) (*Article, error) {
-	a.Title = collapseSpace(cleanString(a.Title))
+	a.Title = collapseSpace(CleanText(a.Title))
 	if a.Title == "" {
 		return nil, fmt.Errorf("%s: %w", name, ErrNoTitle)
 	}
-	a.ID = trimSpace(cleanString(a.ID))
-	a.Summary = collapseSpace(cleanString(a.Summary))
+	a.ID = trimSpace(CleanText(a.ID))
+	a.Summary = collapseSpace(CleanText(a.Summary))
 	authors := a.Authors[:0]
 	for _, au := range a.Authors {
-		au.Name = collapseSpace(cleanString(au.Name))
-		au.Email = collapseSpace(cleanString(au.Email))
+		au.Name = collapseSpace(CleanText(au.Name))
+		au.Email = collapseSpace(CleanText(au.Email))
 		if au.Name == "" {
 			au.Name = au.Email
 		}
@@ -155,7 +165,7 @@ func finish(name string, a *Article) (*Article, error) {
 func appendCategories(dst []string, cats ...string) []string {
 next:
 	for _, c := range cats {
-		c = collapseSpace(cleanString(c))
+		c = collapseSpace(CleanText(c))
 		if c == "" {
 			continue
 		}

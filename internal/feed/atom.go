@@ -79,7 +79,7 @@ func (r *Renderer) atom(items []item, updated time.Time) ([]byte, error) {
 		ae.Author = nil
 		if it.summary != "" {
 			// Declared type="html" as readers expect, so the plain text is escaped as HTML.
-			ae.Summary = &feeds.AtomSummary{Content: htmlText(it.summary), Type: "html"}
+			ae.Summary = &feeds.AtomSummary{Content: escapeHTML(it.summary), Type: "html"}
 		}
 		x := &atomEntry{AtomEntry: ae}
 		for _, a := range it.authors {

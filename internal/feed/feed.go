@@ -78,34 +78,46 @@ var langRE = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
 // parentheses that would break RSS's "email (Name)".
 var emailRE = regexp.MustCompile(`^[^\s@()<>]+@[^\s@()<>]+$`)
 
-// New validates site and prepares a Renderer. Templates are parsed here, once, so that a
-// broken template is a start-up error rather than a failure on the first publication.
-func New(site Site) (*Renderer, error) {
-	site.Title = strings.TrimSpace(cleanText(site.Title))
-	site.Description = strings.TrimSpace(cleanText(site.Description))
-	site.Language = strings.TrimSpace(site.Language)
-	site.FeedID = strings.TrimSpace(site.FeedID)
-	site.Author.Name = strings.TrimSpace(cleanText(site.Author.Name))
-	site.Author.Email = strings.TrimSpace(cleanText(site.Author.Email))
-	site.GeneratorVersion = strings.TrimSpace(cleanText(site.GeneratorVersion))
-	if site.Title == "" {
-		return nil, errors.New("feed: site title is empty")
-	}
-	base, err := url.Parse(strings.TrimSpace(site.BaseURL))
+// BaseURL checks a base URL and returns it in the form links are made from: an absolute
+// http(s) URL without user, query or fragment, its path ending in "/". It is the one judge of
+// a base URL; settings call it too, so a bad one is refused where it is written.
+func BaseURL(raw string) (string, error) {
+	base, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("feed: base URL: %w", err)
+		return "", fmt.Errorf("feed: base URL: %w", err)
 	}
 	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
-		return nil, fmt.Errorf("feed: base URL %q is not an absolute http(s) URL", site.BaseURL)
+		return "", fmt.Errorf("feed: base URL %q is not an absolute http(s) URL", raw)
 	}
 	if base.RawQuery != "" || base.Fragment != "" {
-		return nil, fmt.Errorf("feed: base URL %q has a query or fragment", site.BaseURL)
+		return "", fmt.Errorf("feed: base URL %q has a query or fragment", raw)
 	}
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
 		base.RawPath = ""
 	}
-	site.BaseURL = base.String()
+	return base.String(), nil
+}
+
+// New validates site and prepares a Renderer. Templates are parsed here, once, so that a
+// broken template is a start-up error rather than a failure on the first publication.
+func New(site Site) (*Renderer, error) {
+	site.Title = strings.TrimSpace(article.CleanText(site.Title))
+	site.Description = strings.TrimSpace(article.CleanText(site.Description))
+	site.Language = strings.TrimSpace(site.Language)
+	site.FeedID = strings.TrimSpace(site.FeedID)
+	site.Author.Name = strings.TrimSpace(article.CleanText(site.Author.Name))
+	site.Author.Email = strings.TrimSpace(article.CleanText(site.Author.Email))
+	site.GeneratorVersion = strings.TrimSpace(article.CleanText(site.GeneratorVersion))
+	if site.Title == "" {
+		return nil, errors.New("feed: site title is empty")
+	}
+	var err error
+	site.BaseURL, err = BaseURL(site.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	base, _ := url.Parse(site.BaseURL) // BaseURL parsed it already
 	if site.Language != "" && !langRE.MatchString(site.Language) {
 		return nil, fmt.Errorf("feed: language %q is not a BCP 47 tag", site.Language)
 	}
@@ -226,20 +238,20 @@ func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
 		return item{}, err
 	}
 	it := item{
-		id:      strings.TrimSpace(cleanText(e.ID)),
+		id:      strings.TrimSpace(article.CleanText(e.ID)),
 		slug:    e.Slug,
 		link:    r.PageURL(e.Slug),
-		title:   strings.TrimSpace(cleanText(e.Title)),
-		summary: strings.TrimSpace(cleanText(e.Summary)),
+		title:   strings.TrimSpace(article.CleanText(e.Title)),
+		summary: strings.TrimSpace(article.CleanText(e.Summary)),
 	}
 	if it.id == "" {
 		return item{}, fmt.Errorf("feed: entry %q has no id", e.Slug)
 	}
 	page, _ := url.Parse(it.link) // built from a validated base and an escaped slug
-	it.content = resolveHTML(cleanText(e.ContentHTML), page)
+	it.content = resolveHTML(article.CleanText(e.ContentHTML), page)
 	for _, a := range e.Authors {
-		a.Name = strings.TrimSpace(cleanText(a.Name))
-		a.Email = strings.TrimSpace(cleanText(a.Email))
+		a.Name = strings.TrimSpace(article.CleanText(a.Name))
+		a.Email = strings.TrimSpace(article.CleanText(a.Email))
 		if !emailRE.MatchString(a.Email) {
 			a.Email = "" // Atom's schema rejects anything without an @; the name still stands
 		}
@@ -255,7 +267,7 @@ func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
 		it.authors, it.siteAuthor = []article.Author{r.author}, true
 	}
 	for _, c := range e.Categories {
-		if c = strings.TrimSpace(cleanText(c)); c != "" {
+		if c = strings.TrimSpace(article.CleanText(c)); c != "" {
 			it.categories = append(it.categories, c)
 		}
 	}
@@ -274,7 +286,7 @@ func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
 
 // checkSlug refuses slugs that would escape articles/ or need escaping in a file name.
 func checkSlug(slug string) error {
-	if slug == "" || slug == "." || slug == ".." || strings.ContainsAny(slug, "/\\") || cleanText(slug) != slug ||
+	if slug == "" || slug == "." || slug == ".." || strings.ContainsAny(slug, "/\\") || article.CleanText(slug) != slug ||
 		strings.IndexFunc(slug, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 		return fmt.Errorf("feed: unusable slug %q", slug)
 	}

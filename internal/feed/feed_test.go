@@ -96,7 +96,7 @@ func expected(r *Renderer, entries []catalog.Entry) []wantEntry {
 		}
 		out = append(out, wantEntry{
 			id:        e.ID,
-			title:     cleanText(e.Title),
+			title:     article.CleanText(e.Title),
 			link:      r.PageURL(e.Slug),
 			authors:   authors,
 			published: e.Published.UTC().Format(time.RFC3339),

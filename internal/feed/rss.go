@@ -104,7 +104,7 @@ func (r *Renderer) rss(items []item, updated time.Time) ([]byte, error) {
 		ri.Title, ri.Description, ri.Author, ri.Category = "", "", "", ""
 		if it.summary != "" {
 			// <description> is read as HTML by every reader; the summary is plain text.
-			x.Description = htmlText(it.summary)
+			x.Description = escapeHTML(it.summary)
 		}
 		// RSS allows one <author>, and only as "email (Name)". The first author goes there
 		// when they have an address; every other author is a dc:creator, so readers that
@@ -144,5 +144,5 @@ func marshalXML(v any) ([]byte, error) {
 // in attributes, and &#34; would just make the XML harder to read.
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// htmlText escapes plain text for elements readers interpret as HTML.
-func htmlText(s string) string { return htmlEscaper.Replace(s) }
+// escapeHTML escapes plain text for elements readers interpret as HTML.
+func escapeHTML(s string) string { return htmlEscaper.Replace(s) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -128,46 +127,4 @@ func resolveSrcset(v string, base *url.URL) string {
 		parts = append(parts, abs)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// cleanText removes what XML 1.0 forbids: invalid UTF-8 and the characters outside its Char
-// production (most C0 controls, surrogates, U+FFFE, U+FFFF). Inputs are meant to be clean
-// already; this keeps one bad byte from making a whole feed unparseable for every reader.
-func cleanText(s string) string {
-	ok := true
-	for i := 0; i < len(s); {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && w == 1) || !isXMLChar(r) {
-			ok = false
-			break
-		}
-		i += w
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if !(r == utf8.RuneError && w == 1) && isXMLChar(r) {
-			b.WriteString(s[i : i+w])
-		}
-		i += w
-	}
-	return b.String()
-}
-
-func isXMLChar(r rune) bool {
-	switch {
-	case r == 0x09 || r == 0x0A || r == 0x0D:
-		return true
-	case r >= 0x20 && r <= 0xD7FF:
-		return true
-	case r >= 0xE000 && r <= 0xFFFD:
-		return true
-	case r >= 0x10000 && r <= 0x10FFFF:
-		return true
-	}
-	return false
 }

@@ -37,19 +37,3 @@ func TestResolveHTML(t *testing.T) {
 		}
 	}
 }
-
-func TestCleanText(t *testing.T) {
-	cases := map[string]string{
-		"plain":                 "plain",
-		"tab\tnl\ncr\r":         "tab\tnl\ncr\r",
-		"nul\x00bel\x07esc\x1b": "nulbelesc",
-		"bad\xffutf8":           "badutf8",
-		"nonchar\uFFFE\uFFFF":   "nonchar",
-		"日本語 ✓ 😀":               "日本語 ✓ 😀",
-	}
-	for in, want := range cases {
-		if got := cleanText(in); got != want {
-			t.Errorf("cleanText(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
