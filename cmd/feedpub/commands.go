@@ -11,9 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sync"
 	"syscall"
-	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
 	"github.com/feedpub/feedpub/internal/catalog"
@@ -22,6 +20,7 @@ import (
 	"github.com/feedpub/feedpub/internal/publish"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
+	"golang.org/x/sync/errgroup"
 )
 
 func version() string {
@@ -57,27 +56,15 @@ func openCatalog(ctx context.Context, s config.Settings, log *slog.Logger) (*cat
 	})
 }
 
-// publishConfig turns settings into the publisher's view. The Atom feed id is minted once per
-// catalog and stored, so a later change of base URL or authority does not make readers see a
-// new feed.
+// publishConfig turns settings into the publisher's view. The Atom feed id, unless set, is
+// the catalog's own.
 func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog, log *slog.Logger) (publish.Config, error) {
 	id := s.FeedID
 	if id == "" {
-		stored, err := cat.Meta(ctx, "feed_id")
-		if err != nil {
+		var err error
+		if id, err = cat.FeedID(ctx); err != nil {
 			return publish.Config{}, err
 		}
-		if stored == "" {
-			st, err := cat.Stats(ctx)
-			if err != nil {
-				return publish.Config{}, err
-			}
-			stored = fmt.Sprintf("tag:%s,%s:feed", s.Authority, st.Created.UTC().Format("2006-01-02"))
-			if err := cat.SetMeta(ctx, "feed_id", stored); err != nil {
-				return publish.Config{}, err
-			}
-		}
-		id = stored
 	}
 	return publish.Config{
 		Site: feed.Site{
@@ -145,12 +132,12 @@ func build(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := pub.Sync(ctx, true)
+	out, err := pub.Reconcile(ctx)
 	if err != nil {
 		return err
 	}
-	if len(rep.Rejected) > 0 {
-		p.log.Warn("some files were rejected; see the lines above", "rejected", len(rep.Rejected))
+	if n := len(out.Catalog.Rejected); n > 0 {
+		p.log.Warn("some files were rejected; see the lines above", "rejected", n)
 	}
 	return p.cat.Close()
 }
@@ -166,15 +153,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{Addr: s.Addr, MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log},
+	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log},
 		pub, pub.Health)
 	pub.SetServer(srv)
 	// Watch before the first reconcile, so that a file dropped during it is seen by one or the other.
-	w, err := watch.New(watch.Config{
-		Root: s.Dir, Settle: s.Settle, Rescan: rescanSetting(s),
+	w, err := watch.New(ctx, watch.Config{
+		Root: s.Dir, Settle: s.Settle, Rescan: s.Rescan,
 		Ignore: article.Ignored, IgnoreDir: article.IgnoredDir, Logger: log,
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // SIGINT during the first walk of a large tree
+		}
 		return err
 	}
 	defer w.Close()
@@ -182,60 +172,49 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)
 	}
-
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	fail := func(err error) {
-		errs <- err
-		cancel()
-	}
+	// The first error of any part stops the others through gctx.
+	g, gctx := errgroup.WithContext(ctx)
 	// Serve at once: until the first render, feeds answer 503 with Retry-After, which readers
 	// handle better than a refused connection during a long first reconcile.
-	wg.Go(func() {
-		if err := srv.Serve(runCtx, ln); err != nil {
-			fail(fmt.Errorf("http: %w", err))
+	g.Go(func() error {
+		if err := srv.Serve(gctx, ln); err != nil {
+			return fmt.Errorf("http: %w", err)
 		}
+		return nil
 	})
-	if _, err := pub.Sync(runCtx, true); err != nil && runCtx.Err() == nil {
-		fail(err)
-	}
-	// The first reconcile held the whole directory's path index; a daemon that then runs for
-	// months should not keep that peak as its resident size.
-	debug.FreeOSMemory()
-	if runCtx.Err() == nil {
-		h, _ := pub.Health(runCtx)
+	g.Go(func() error {
+		if _, err := pub.Reconcile(gctx); err != nil {
+			if gctx.Err() != nil {
+				return nil // stopped during the first reconcile
+			}
+			return err
+		}
+		// The first reconcile held the whole directory's path index; a daemon that then runs
+		// for months should not keep that peak as its resident size.
+		debug.FreeOSMemory()
+		h, _ := pub.Health(gctx)
 		log.Info("serving", "addr", ln.Addr().String(), "dir", s.Dir, "state", s.State,
 			"articles", h.Articles, "base_url", s.BaseURL)
 		batches := make(chan watch.Batch, 64)
-		wg.Go(func() {
-			if err := w.Run(runCtx, batches); err != nil {
-				fail(fmt.Errorf("watch %s: %w", s.Dir, err))
+		g.Go(func() error {
+			if err := w.Run(gctx, batches); err != nil {
+				return fmt.Errorf("watch %s: %w", s.Dir, err)
 			}
+			return nil
 		})
-		wg.Go(func() {
-			if err := pub.Run(runCtx, batches); err != nil {
-				fail(err)
-			}
+		g.Go(func() error { return pub.Run(gctx, batches) })
+		g.Go(func() error {
+			reloadOnHUP(gctx, p.resolve, s.KeepRemoved, cat, pub, batches, log)
+			return nil
 		})
-		wg.Go(func() { reloadOnHUP(runCtx, p.resolve, s.KeepRemoved, cat, pub, batches, log) })
-	}
-	<-runCtx.Done()
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+		return nil
+	})
+	// Every part runs until gctx ends, on a signal (ctx) or the first error.
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	log.Info("stopped")
 	return cat.Close()
-}
-
-func rescanSetting(s config.Settings) time.Duration {
-	if s.Rescan == 0 {
-		return -1 // 0 in the settings means off; the watcher reads 0 as its default
-	}
-	return s.Rescan
 }
 
 // reloadOnHUP re-reads the settings on SIGHUP and asks for a full reconcile. Settings that the
@@ -264,7 +243,7 @@ func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), k
 			err = pub.SetConfig(pc)
 		}
 		if err == nil {
-			err = pub.Render(ctx)
+			_, err = pub.Render(ctx)
 		}
 		if err != nil {
 			log.Error("reload failed; keeping the old settings", "err", err)
@@ -277,12 +256,6 @@ func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), k
 			return
 		}
 	}
-}
-
-type pagesFunc func(ctx context.Context, slug string) (*server.Resource, error)
-
-func (f pagesFunc) Page(ctx context.Context, slug string) (*server.Resource, error) {
-	return f(ctx, slug)
 }
 
 func inspect(args []string, stdout, stderr io.Writer) error {

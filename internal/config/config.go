@@ -20,6 +20,12 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/feedpub/feedpub/internal/article"
+	"github.com/feedpub/feedpub/internal/catalog"
+	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/server"
+	"github.com/feedpub/feedpub/internal/watch"
 )
 
 // DefaultFile is the config file read from the working directory when neither --config nor
@@ -63,7 +69,10 @@ type Settings struct {
 	File string
 }
 
-// Defaults returns the settings used when no source says otherwise.
+// Defaults returns the settings used when no source says otherwise. A default that a package
+// owns (a limit, a timing) is that package's constant, so it is written once; the packages
+// take the values they are given. Zero means what it says: rescan = 0 turns the periodic
+// reconcile off, max_age = 0 sends max-age=0, drain = 0 does not wait.
 func Defaults() Settings {
 	return Settings{
 		Dir:       "seeds",
@@ -72,11 +81,11 @@ func Defaults() Settings {
 		Language:  "en",
 		FeedSize:  50,
 		Timezone:  "UTC",
-		MaxSize:   10 << 20,
-		Settle:    250 * time.Millisecond,
-		Rescan:    10 * time.Minute,
-		MaxAge:    300 * time.Second,
-		Drain:     10 * time.Second,
+		MaxSize:   article.DefaultMaxSize,
+		Settle:    watch.DefaultSettle,
+		Rescan:    watch.DefaultRescan,
+		MaxAge:    server.DefaultMaxAge,
+		Drain:     server.DefaultShutdownTimeout,
 		LogFormat: "text",
 		LogLevel:  "info",
 	}
@@ -257,20 +266,22 @@ func (s *Settings) finish() error {
 	if s.BaseURL == "" {
 		s.BaseURL = "http://" + s.Addr + "/"
 	}
-	u, err := url.Parse(s.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: base_url %q: want an absolute http(s) URL", ErrInvalid, s.BaseURL)
+	// The feed renderer and the catalog judge these; asking them here refuses a bad value
+	// with the setting's name, before anything is opened.
+	base, err := feed.BaseURL(s.BaseURL)
+	if err != nil {
+		return fmt.Errorf("%w: base_url %q: %w", ErrInvalid, s.BaseURL, err)
 	}
-	if !strings.HasSuffix(u.Path, "/") {
-		u.Path += "/"
-	}
-	s.BaseURL = u.String()
+	s.BaseURL = base
 	if s.Authority == "" {
+		u, _ := url.Parse(base) // feed.BaseURL parsed it already
 		s.Authority = u.Hostname()
 	}
-	if strings.ContainsAny(s.Authority, ":/ ") {
-		return fmt.Errorf("%w: authority %q: want a host name without port", ErrInvalid, s.Authority)
+	auth, err := catalog.CheckAuthority(s.Authority)
+	if err != nil {
+		return fmt.Errorf("%w: authority %q: %w", ErrInvalid, s.Authority, err)
 	}
+	s.Authority = auth
 	if s.Dir == "" {
 		return fmt.Errorf("%w: dir is empty", ErrInvalid)
 	}
