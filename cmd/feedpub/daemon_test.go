@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -36,7 +37,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building feedpub: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := feedcheck.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -212,15 +213,6 @@ func drop(t testing.TB, dir, name string, data []byte) {
 	if err := os.Rename(tmp, dst); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func readSeed(t *testing.T) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "seeds", "000_3a90daa9eccd1bea.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 func entryIDs(f *gofeed.Feed) map[string]string {

@@ -3,11 +3,12 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/feedpub/feedpub/internal/testfix"
 )
 
 // clock is an injectable Now that tests move by hand.
@@ -44,17 +45,15 @@ type env struct {
 	clock *clock
 	cfg   Config
 	cat   *Catalog
-	mtime int64 // each write gets a distinct mtime so edits are seen even within a clock tick
+	files *testfix.Dir // the article directory dir, each write with a distinct mtime
 }
 
 func newEnv(t *testing.T, mod ...func(*Config)) *env {
 	t.Helper()
 	root := t.TempDir()
 	e := &env{t: t, ctx: context.Background(), dir: filepath.Join(root, "articles"),
-		db: filepath.Join(root, "state", "catalog.db"), clock: &clock{t: day0}, mtime: 1_700_000_000}
-	if err := os.MkdirAll(e.dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+		db: filepath.Join(root, "state", "catalog.db"), clock: &clock{t: day0}}
+	e.files = testfix.NewDir(t, e.dir, time.Unix(1_700_000_000, 0))
 	e.cfg = Config{Path: e.db, Dir: e.dir, Authority: "example.org", Now: e.clock.Now}
 	for _, m := range mod {
 		m(&e.cfg)
@@ -86,44 +85,10 @@ func (e *env) reopen() {
 	e.open()
 }
 
-func (e *env) write(rel, content string) {
-	e.t.Helper()
-	p := filepath.Join(e.dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	e.touch(rel)
-}
-
-func (e *env) touch(rel string) {
-	e.t.Helper()
-	e.mtime++
-	m := time.Unix(e.mtime, 0)
-	if err := os.Chtimes(filepath.Join(e.dir, filepath.FromSlash(rel)), m, m); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func (e *env) rm(rel string) {
-	e.t.Helper()
-	if err := os.RemoveAll(filepath.Join(e.dir, filepath.FromSlash(rel))); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func (e *env) mv(from, to string) {
-	e.t.Helper()
-	dst := filepath.Join(e.dir, filepath.FromSlash(to))
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := os.Rename(filepath.Join(e.dir, filepath.FromSlash(from)), dst); err != nil {
-		e.t.Fatal(err)
-	}
-}
+func (e *env) write(rel, content string) { e.t.Helper(); e.files.Write(rel, content) }
+func (e *env) touch(rel string)          { e.t.Helper(); e.files.Touch(rel) }
+func (e *env) rm(rel string)             { e.t.Helper(); e.files.Remove(rel) }
+func (e *env) mv(from, to string)        { e.t.Helper(); e.files.Move(from, to) }
 
 func (e *env) sync() Report {
 	e.t.Helper()

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -434,11 +433,7 @@ func TestKeepRemovedListing(t *testing.T) {
 
 func TestNewsTextSeed(t *testing.T) {
 	e := newEnv(t)
-	seed, err := os.ReadFile(filepath.Join("..", "..", "seeds", "000_3a90daa9eccd1bea.txt"))
-	if err != nil {
-		t.Skip("seed file not available:", err)
-	}
-	e.write("news/yoon.txt", string(seed))
+	e.files.CopySeed("news/yoon.txt")
 	r := e.sync()
 	wantCounts(t, r, "a1 u0 r0 m0 x0")
 	en := e.entry("news/yoon.txt")

@@ -1,13 +1,18 @@
 package feed
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
 	"github.com/feedpub/feedpub/internal/catalog"
+	"github.com/feedpub/feedpub/internal/feedcheck"
 )
+
+// TestMain prints which outside checks ran and which were skipped.
+func TestMain(m *testing.M) { os.Exit(feedcheck.Main(m)) }
 
 func testSite() Site {
 	return Site{

@@ -14,12 +14,10 @@ import (
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
 	"github.com/feedpub/feedpub/internal/server"
+	"github.com/feedpub/feedpub/internal/testfix"
 )
 
 var day0 = time.Date(2024, 7, 9, 10, 0, 0, 0, time.UTC)
-
-// newsSeed is a real news text from the repository's seed corpus.
-const newsSeed = "../../seeds/000_3a90daa9eccd1bea.txt"
 
 // recSwapper records every Snapshot it is handed; it is the consumer-side interface.
 type recSwapper struct {
@@ -58,7 +56,7 @@ type env struct {
 	pub   *Publisher
 	sw    *recSwapper
 	last  RenderReport // what the latest e.render did
-	mtime time.Time    // each write gets a distinct mtime so the catalog's stat check sees it
+	files *testfix.Dir // the article directory dir, each write with a distinct mtime
 }
 
 func testSite(title string) feed.Site {
@@ -80,11 +78,8 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
 	root := t.TempDir()
 	e := &env{t: t, ctx: context.Background(), dir: filepath.Join(root, "src"),
-		out: filepath.Join(root, "out"), sw: &recSwapper{},
-		mtime: day0.Add(-24 * time.Hour)}
-	if err := os.MkdirAll(e.dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+		out: filepath.Join(root, "out"), sw: &recSwapper{}}
+	e.files = testfix.NewDir(t, e.dir, day0.Add(-24*time.Hour))
 	cc := catalog.Config{Path: filepath.Join(root, "state", "catalog.db"), Dir: e.dir,
 		Authority: "example.org", Now: func() time.Time { return day0 }}
 	e.cfg = Config{Site: testSite("Test Site"), FeedSize: 20, Out: e.out}
@@ -106,36 +101,9 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 }
 
 // write creates or replaces an article file, giving it a fresh mtime.
-func (e *env) write(rel, body string) {
-	e.t.Helper()
-	p := filepath.Join(e.dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	e.mtime = e.mtime.Add(time.Second)
-	if err := os.Chtimes(p, e.mtime, e.mtime); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func (e *env) copySeed(rel string) {
-	e.t.Helper()
-	b, err := os.ReadFile(newsSeed)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.write(rel, string(b))
-}
-
-func (e *env) remove(rel string) {
-	e.t.Helper()
-	if err := os.Remove(filepath.Join(e.dir, filepath.FromSlash(rel))); err != nil {
-		e.t.Fatal(err)
-	}
-}
+func (e *env) write(rel, body string) { e.t.Helper(); e.files.Write(rel, body) }
+func (e *env) copySeed(rel string)    { e.t.Helper(); e.files.CopySeed(rel) }
+func (e *env) remove(rel string)      { e.t.Helper(); e.files.Remove(rel) }
 
 func (e *env) sync() catalog.Report {
 	e.t.Helper()
