@@ -8,6 +8,8 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Seoul must resolve on machines without a zone database
 	"unicode/utf8"
+
+	"github.com/feedpub/feedpub/internal/testfix"
 )
 
 func seoul(tb testing.TB) *time.Location {
@@ -63,7 +65,7 @@ func TestSeedCheck(t *testing.T) {
 		}
 	}
 	// The seed itself must parse the same way from the repository's seeds directory.
-	b, err := ParseFile("../../seeds/000_3a90daa9eccd1bea.txt", seoulOpts(t))
+	b, err := ParseFile(testfix.SeedPath(t), seoulOpts(t))
 	if err != nil {
 		t.Fatal(err)
 	}
