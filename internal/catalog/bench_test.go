@@ -44,7 +44,7 @@ func benchConfig(b *testing.B, dir string) Config {
 		Now: func() time.Time { return now }}
 }
 
-func BenchmarkSyncNoChange(b *testing.B) {
+func BenchmarkReconcileNoChange(b *testing.B) {
 	n := benchFiles()
 	dir := makeTree(b, n)
 	ctx := context.Background()
@@ -53,19 +53,19 @@ func BenchmarkSyncNoChange(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	if r, err := c.Sync(ctx); err != nil || len(r.Added) != n {
-		b.Fatalf("cold sync: %v %s", err, counts(r))
+	if r, err := c.Reconcile(ctx); err != nil || len(r.Added) != n {
+		b.Fatalf("cold reconcile: %v %s", err, counts(r))
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := c.Sync(ctx)
+		r, err := c.Reconcile(ctx)
 		if err != nil || r.Read != 0 || r.Changed() {
-			b.Fatalf("no-change sync: %v %+v", err, counts(r))
+			b.Fatalf("no-change reconcile: %v %+v", err, counts(r))
 		}
 	}
 }
 
-func BenchmarkSyncCold(b *testing.B) {
+func BenchmarkReconcileCold(b *testing.B) {
 	n := benchFiles()
 	dir := makeTree(b, n)
 	ctx := context.Background()
@@ -77,9 +77,9 @@ func BenchmarkSyncCold(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r, err := c.Sync(ctx)
+		r, err := c.Reconcile(ctx)
 		if err != nil || len(r.Added) != n {
-			b.Fatalf("cold sync: %v %s", err, counts(r))
+			b.Fatalf("cold reconcile: %v %s", err, counts(r))
 		}
 		c.Close()
 	}

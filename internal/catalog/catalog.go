@@ -53,55 +53,10 @@ type Catalog struct {
 	log       *slog.Logger
 	now       func() time.Time
 
-	// mu serialises Sync and SyncPaths: there is one writer, and seq is advanced only under mu.
+	// mu serialises Reconcile and ReconcilePaths: there is one writer, and seq is advanced
+	// only under mu.
 	mu  sync.Mutex
 	seq int64
-}
-
-// migrations are the schema steps; user_version records how many have been applied. Steps
-// are append-only: an existing step must never be edited once released.
-var migrations = []string{
-	`CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE entries (
-	row              INTEGER PRIMARY KEY,
-	id               TEXT NOT NULL UNIQUE,
-	slug             TEXT NOT NULL UNIQUE,
-	path             TEXT NOT NULL,
-	hash             BLOB NOT NULL,
-	size             INTEGER NOT NULL,
-	mtime            INTEGER NOT NULL,
-	first_seen       INTEGER NOT NULL,
-	published        INTEGER NOT NULL,
-	updated          INTEGER NOT NULL,
-	content_changed  INTEGER,
-	declared_updated INTEGER,
-	title            TEXT NOT NULL,
-	summary          TEXT NOT NULL,
-	content_html     TEXT NOT NULL,
-	authors          TEXT NOT NULL,
-	categories       TEXT NOT NULL,
-	removed          INTEGER NOT NULL DEFAULT 0,
-	removed_at       INTEGER,
-	removed_why      TEXT,
-	seq              INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX entries_live_path ON entries(path) WHERE removed = 0;
-CREATE INDEX entries_removed_path ON entries(path) WHERE removed = 1;
-CREATE INDEX entries_live_published ON entries(published DESC, id) WHERE removed = 0;
-CREATE INDEX entries_published ON entries(published DESC, id);
-CREATE INDEX entries_seq ON entries(seq);
-CREATE INDEX entries_hash ON entries(hash);
-CREATE TABLE rejects (
-	path   TEXT PRIMARY KEY,
-	size   INTEGER NOT NULL,
-	mtime  INTEGER NOT NULL,
-	reason TEXT NOT NULL
-) WITHOUT ROWID;`,
-	// A covering index for the reconcile's stat scan: it lists live paths with their stat and
-	// hash without reading the table rows, which carry each article's content. Without it a
-	// no-change reconcile of 100,000 articles read the whole 450 MB table.
-	`CREATE INDEX entries_live_stat ON entries(path, size, mtime, hash) WHERE removed = 0;`,
 }
 
 // Keys of the internal state table (kept apart from meta so callers cannot clobber them).
@@ -188,36 +143,6 @@ func (c *Catalog) Close() error {
 		c.lock = nil
 	}
 	return err
-}
-
-func (c *Catalog) migrate(ctx context.Context) error {
-	var version int
-	if err := c.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this feedpub understands (%d)", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		tx, err := c.db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		// user_version lives in the database header, so it commits or rolls back with the step.
-		if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		c.log.Info("catalog migrated", "version", i+1)
-	}
-	return nil
 }
 
 // initState records the creation time on first open and loads the change counter.

@@ -11,18 +11,19 @@ import (
 	"time"
 )
 
-// TestCrashMidSync kills (SIGKILL) a process in the middle of a cold Sync, then checks that
-// Open+Sync yields every file exactly once and that no committed entry changed its id.
-func TestCrashMidSync(t *testing.T) {
+// TestCrashMidReconcile kills (SIGKILL) a process in the middle of a cold Reconcile, then
+// checks that Open+Reconcile yields every file exactly once and that no committed entry
+// changed its id.
+func TestCrashMidReconcile(t *testing.T) {
 	if db := os.Getenv("CATALOG_CRASH_DB"); db != "" {
-		// Helper process: sync until killed.
+		// Helper process: reconcile until killed.
 		now := day0
 		c, err := Open(context.Background(), Config{Path: db, Dir: os.Getenv("CATALOG_CRASH_DIR"),
 			Authority: "example.org", Now: func() time.Time { return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Sync(context.Background())
+		c.Reconcile(context.Background())
 		return
 	}
 	if testing.Short() {
@@ -35,7 +36,7 @@ func TestCrashMidSync(t *testing.T) {
 	for i := range n {
 		e.write(fmt.Sprintf("d%d/f%04d.txt", i%10, i), plain(fmt.Sprintf("Crash test %d", i%700), "Body."))
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashMidSync$")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashMidReconcile$")
 	cmd.Env = append(os.Environ(), "CATALOG_CRASH_DB="+e.db, "CATALOG_CRASH_DIR="+e.dir)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ func TestCrashMidSync(t *testing.T) {
 	t.Logf("killed with %d of %d rows committed", len(seen), n)
 
 	e.open()
-	e.sync()
+	e.reconcile()
 	all := e.all()
 	if len(all) != n {
 		t.Fatalf("%d entries after crash recovery, want %d", len(all), n)

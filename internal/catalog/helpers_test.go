@@ -90,18 +90,18 @@ func (e *env) touch(rel string)          { e.t.Helper(); e.files.Touch(rel) }
 func (e *env) rm(rel string)             { e.t.Helper(); e.files.Remove(rel) }
 func (e *env) mv(from, to string)        { e.t.Helper(); e.files.Move(from, to) }
 
-func (e *env) sync() Report {
+func (e *env) reconcile() Report {
 	e.t.Helper()
-	r, err := e.cat.Sync(e.ctx)
+	r, err := e.cat.Reconcile(e.ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return r
 }
 
-func (e *env) syncPaths(rel ...string) Report {
+func (e *env) reconcilePaths(rel ...string) Report {
 	e.t.Helper()
-	r, err := e.cat.SyncPaths(e.ctx, rel)
+	r, err := e.cat.ReconcilePaths(e.ctx, rel)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func TestAuthority(t *testing.T) {
 func TestAddMintsTagURI(t *testing.T) {
 	e := newEnv(t)
 	e.write("hello.txt", plain("Hello, World", "First paragraph."))
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a1 u0 r0 m0 x0")
 	en := e.entry("hello.txt")
 	if en.ID != "tag:example.org,2024-07-09:hello-world" || en.Slug != "hello-world" {
@@ -80,11 +80,11 @@ func TestAddMintsTagURI(t *testing.T) {
 func TestEditKeepsIDAndBumpsUpdated(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Original title", "Body one."))
-	e.sync()
+	e.reconcile()
 	before := e.entry("a.txt")
 	e.clock.Add(3 * time.Hour)
 	e.write("a.txt", plain("Edited title", "Body two, longer."))
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a0 u1 r0 m0 x0")
 	after := e.entry("a.txt")
 	if after.ID != before.ID || after.Slug != before.Slug {
@@ -101,11 +101,11 @@ func TestEditKeepsIDAndBumpsUpdated(t *testing.T) {
 func TestTouchChangesNothing(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Title", "Body."))
-	e.sync()
+	e.reconcile()
 	before := e.entry("a.txt")
 	e.clock.Add(time.Hour)
 	e.touch("a.txt")
-	r := e.sync()
+	r := e.reconcile()
 	if r.Read != 1 || r.Changed() || r.Unchanged != 1 {
 		t.Fatalf("touch: %+v", r)
 	}
@@ -113,7 +113,7 @@ func TestTouchChangesNothing(t *testing.T) {
 		t.Fatalf("touch changed entry: %+v -> %+v", before, after)
 	}
 	// The new mtime was stored, so the next reconcile does not read the file again.
-	if r := e.sync(); r.Read != 0 || r.Changed() {
+	if r := e.reconcile(); r.Read != 0 || r.Changed() {
 		t.Fatalf("after touch: %+v", r)
 	}
 }
@@ -126,11 +126,11 @@ func entriesEqual(a, b Entry) bool {
 func TestRenameKeepsIdentity(t *testing.T) {
 	e := newEnv(t)
 	e.write("old-name.txt", plain("Stable", "Body."))
-	e.sync()
+	e.reconcile()
 	before := e.entry("old-name.txt")
 	e.clock.Add(48 * time.Hour) // a new day: a re-mint would give a different tag
 	e.mv("old-name.txt", "new-name.txt")
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a0 u0 r0 m1 x0")
 	after := e.entry("new-name.txt")
 	if after.ID != before.ID || after.Slug != before.Slug || after.Removed || !after.Updated.Equal(before.Updated) {
@@ -144,10 +144,10 @@ func TestRenameKeepsIdentity(t *testing.T) {
 func TestMoveToSubfolderKeepsIdentity(t *testing.T) {
 	e := newEnv(t)
 	e.write("post.md", md("title: Moving day\ndate: 2024-01-02", "Body."))
-	e.sync()
+	e.reconcile()
 	before := e.entry("post.md")
 	e.mv("post.md", "2024/01/post.md")
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a0 u0 r0 m1 x0")
 	if r.Moved[0].Path != "2024/01/post.md" || r.Moved[0].ID != before.ID {
 		t.Fatalf("moved %+v", r.Moved)
@@ -161,13 +161,13 @@ func TestRestartKeepsIdentity(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Alpha", "Body."))
 	e.write("b.md", md("title: Beta", "Body."))
-	e.sync()
+	e.reconcile()
 	before := e.all()
 	e.reopen()
 	e.clock.Add(72 * time.Hour)
-	r := e.sync()
+	r := e.reconcile()
 	if r.Read != 0 || r.Changed() {
-		t.Fatalf("restart resync: %+v", r)
+		t.Fatalf("restart reconcile: %+v", r)
 	}
 	after := e.all()
 	for i := range before {
@@ -184,7 +184,7 @@ func TestRestartKeepsIdentity(t *testing.T) {
 func TestAuthorityChangeKeepsIDs(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Alpha", "Body."))
-	e.sync()
+	e.reconcile()
 	before := e.entry("a.txt")
 	e.cat.Close()
 	e.cat = nil
@@ -192,7 +192,7 @@ func TestAuthorityChangeKeepsIDs(t *testing.T) {
 	e.open()
 	e.write("a.txt", plain("Alpha", "Edited body."))
 	e.write("b.txt", plain("Beta", "Body."))
-	e.sync()
+	e.reconcile()
 	if got := e.entry("a.txt").ID; got != before.ID {
 		t.Fatalf("authority change moved id %q -> %q", before.ID, got)
 	}
@@ -204,21 +204,21 @@ func TestAuthorityChangeKeepsIDs(t *testing.T) {
 func TestClockChangeKeepsIDs(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Alpha", "Body."))
-	e.sync()
+	e.reconcile()
 	before := e.entry("a.txt")
 	// Clock set back a year: ids stay, and an edit still moves updated forward.
 	e.clock.Add(-365 * 24 * time.Hour)
 	e.write("a.txt", plain("Alpha", "Edited."))
-	e.sync()
+	e.reconcile()
 	back := e.entry("a.txt")
 	if back.ID != before.ID || !back.Updated.After(before.Updated) || !back.Published.Equal(before.Published) {
 		t.Fatalf("clock back: %+v -> %+v", before, back)
 	}
-	// Forward a year, full resync and restart: nothing changes.
+	// Forward a year, full reconcile and restart: nothing changes.
 	e.clock.Add(2 * 365 * 24 * time.Hour)
 	e.reopen()
-	if r := e.sync(); r.Changed() {
-		t.Fatalf("clock forward resync changed: %+v", r)
+	if r := e.reconcile(); r.Changed() {
+		t.Fatalf("clock forward reconcile changed: %+v", r)
 	}
 	if fwd := e.entry("a.txt"); fwd.ID != before.ID || !fwd.FirstSeen.Equal(before.FirstSeen) {
 		t.Fatalf("clock forward: %+v", fwd)
@@ -229,7 +229,7 @@ func TestSameTitleTwice(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Weekly notes", "One."))
 	e.write("b.txt", plain("Weekly notes", "Two."))
-	e.sync()
+	e.reconcile()
 	a, b := e.entry("a.txt"), e.entry("b.txt")
 	// Files are applied in walk order, so the suffix goes to the later path.
 	if a.Slug != "weekly-notes" || b.Slug != "weekly-notes-2" || a.ID == b.ID {
@@ -241,17 +241,17 @@ func TestDeleteThenReaddRestoresIdentity(t *testing.T) {
 	e := newEnv(t)
 	content := plain("Come back", "Same bytes.")
 	e.write("a.txt", content)
-	e.sync()
+	e.reconcile()
 	before := e.entry("a.txt")
 	e.rm("a.txt")
 	e.clock.Add(24 * time.Hour)
-	wantCounts(t, e.sync(), "a0 u0 r1 m0 x0")
+	wantCounts(t, e.reconcile(), "a0 u0 r1 m0 x0")
 	if !e.entry("a.txt").Removed {
 		t.Fatal("not marked removed")
 	}
 	e.clock.Add(24 * time.Hour)
 	e.write("a.txt", content)
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a1 u0 r0 m0 x0")
 	after := e.entry("a.txt")
 	if after.ID != before.ID || after.Slug != before.Slug || after.Removed || !after.Updated.Equal(before.Updated) {
@@ -259,9 +259,9 @@ func TestDeleteThenReaddRestoresIdentity(t *testing.T) {
 	}
 	// Delete again and re-add under another name: a move of the removed entry.
 	e.rm("a.txt")
-	e.sync()
+	e.reconcile()
 	e.write("elsewhere/b.txt", content)
-	r = e.sync()
+	r = e.reconcile()
 	wantCounts(t, r, "a0 u0 r0 m1 x0")
 	if got := e.entry("elsewhere/b.txt"); got.ID != before.ID {
 		t.Fatalf("re-add elsewhere got id %q", got.ID)
@@ -274,12 +274,12 @@ func TestDeleteThenReaddRestoresIdentity(t *testing.T) {
 func TestRemovedIdentityNeverReused(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Announcement", "First version."))
-	e.sync()
+	e.reconcile()
 	old := e.entry("a.txt")
 	e.rm("a.txt")
-	e.sync()
+	e.reconcile()
 	e.write("a.txt", plain("Announcement", "A different article with the same title."))
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a1 u0 r0 m0 x0")
 	now := r.Added[0]
 	if now.ID == old.ID || now.Slug == old.Slug || now.Slug != "announcement-2" {
@@ -290,7 +290,7 @@ func TestRemovedIdentityNeverReused(t *testing.T) {
 func TestDeclaredID(t *testing.T) {
 	e := newEnv(t)
 	e.write("p.md", md("title: Declared\nid: urn:uuid:1234\ndate: 2024-01-02T03:04:05Z\nlastmod: 2024-02-03T00:00:00Z", "Body."))
-	e.sync()
+	e.reconcile()
 	en := e.entry("p.md")
 	if en.ID != "urn:uuid:1234" || en.Slug != "declared" {
 		t.Fatalf("id %q slug %q", en.ID, en.Slug)
@@ -302,7 +302,7 @@ func TestDeclaredID(t *testing.T) {
 	e.clock.Add(time.Hour)
 	e.rm("p.md")
 	e.write("sub/p.md", md("title: Declared, edited\nid: urn:uuid:1234\ndate: 2024-01-02T03:04:05Z", "New body."))
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a0 u0 r0 m1 x0")
 	got := e.entry("sub/p.md")
 	if got.ID != en.ID || got.Slug != en.Slug || got.Title != "Declared, edited" || !got.Updated.Equal(day0.Add(time.Hour)) {
@@ -313,9 +313,9 @@ func TestDeclaredID(t *testing.T) {
 func TestDuplicateDeclaredIDRejected(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.md", md("title: First\nid: urn:x:1", "Body."))
-	e.sync()
+	e.reconcile()
 	e.write("b.md", md("title: Second\nid: urn:x:1", "Other body."))
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a0 u0 r0 m0 x1")
 	rej := r.Rejected[0]
 	if rej.Path != "b.md" || !errors.Is(rej.Err, ErrDuplicateID) ||
@@ -327,7 +327,7 @@ func TestDuplicateDeclaredIDRejected(t *testing.T) {
 	}
 	// Once the holder is gone the newcomer takes the id over (the same article, moved).
 	e.rm("a.md")
-	r = e.sync()
+	r = e.reconcile()
 	wantCounts(t, r, "a0 u0 r0 m1 x0")
 	if got := e.entry("b.md"); got.ID != "urn:x:1" || got.Title != "Second" {
 		t.Fatalf("after holder removed %+v", got)
@@ -338,20 +338,20 @@ func TestDraftRemoves(t *testing.T) {
 	e := newEnv(t)
 	e.write("d.md", md("title: Soon", "Body."))
 	e.write("never.md", md("title: Never\ndraft: true", "Body."))
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a1 u0 r0 m0 x0")
 	id := e.entry("d.md").ID
 	e.write("d.md", md("title: Soon\ndraft: true", "Body."))
-	r = e.sync()
+	r = e.reconcile()
 	wantCounts(t, r, "a0 u0 r1 m0 x0")
 	if latest, _ := e.cat.Latest(e.ctx, 10); len(latest) != 0 {
 		t.Fatalf("draft still listed: %+v", latest)
 	}
-	if r := e.sync(); r.Read != 0 {
+	if r := e.reconcile(); r.Read != 0 {
 		t.Fatalf("unchanged draft re-read: %+v", r)
 	}
 	e.write("d.md", md("title: Soon", "Body, published again."))
-	r = e.sync()
+	r = e.reconcile()
 	if len(r.Added)+len(r.Updated) != 1 || e.entry("d.md").ID != id {
 		t.Fatalf("republish: %+v %+v", r, e.entry("d.md"))
 	}
@@ -361,10 +361,10 @@ func TestBrokenEditKeepsLastGood(t *testing.T) {
 	e := newEnv(t)
 	good := md("title: Good\ndate: 2024-01-01", "Good body.")
 	e.write("g.md", good)
-	e.sync()
+	e.reconcile()
 	before := e.entry("g.md")
 	e.write("g.md", "") // an editor truncated it mid-save
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a0 u0 r0 m0 x1")
 	if !strings.Contains(r.Rejected[0].Err.Error(), "g.md") {
 		t.Fatalf("rejection does not name the file: %v", r.Rejected[0].Err)
@@ -372,16 +372,16 @@ func TestBrokenEditKeepsLastGood(t *testing.T) {
 	if got := e.entry("g.md"); !entriesEqual(got, before) {
 		t.Fatalf("broken edit changed the entry: %+v", got)
 	}
-	if r := e.sync(); r.Read != 0 || len(r.Rejected) != 0 {
+	if r := e.reconcile(); r.Read != 0 || len(r.Rejected) != 0 {
 		t.Fatalf("unchanged broken file re-read: %+v", r)
 	}
 	// Restored to the same bytes: nothing to publish.
 	e.write("g.md", good)
-	if r := e.sync(); r.Changed() || r.Read != 1 {
+	if r := e.reconcile(); r.Changed() || r.Read != 1 {
 		t.Fatalf("restore: %+v", r)
 	}
 	e.write("g.md", md("title: Bad date\ndate: yesterday-ish", "Body."))
-	r = e.sync()
+	r = e.reconcile()
 	if len(r.Rejected) != 1 || !errors.Is(r.Rejected[0].Err, article.ErrInvalid) {
 		t.Fatalf("bad date: %+v", r)
 	}
@@ -391,9 +391,9 @@ func TestKeepRemovedListing(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.KeepRemoved = true })
 	e.write("a.txt", plain("Alpha", "Body."))
 	e.write("b.txt", plain("Beta", "Body."))
-	e.sync()
+	e.reconcile()
 	e.rm("a.txt")
-	e.sync()
+	e.reconcile()
 	l, err := e.cat.Latest(e.ctx, 10)
 	if err != nil || len(l) != 2 {
 		t.Fatalf("latest %+v %v", l, err)
@@ -434,7 +434,7 @@ func TestKeepRemovedListing(t *testing.T) {
 func TestNewsTextSeed(t *testing.T) {
 	e := newEnv(t)
 	e.files.CopySeed("news/yoon.txt")
-	r := e.sync()
+	r := e.reconcile()
 	wantCounts(t, r, "a1 u0 r0 m0 x0")
 	en := e.entry("news/yoon.txt")
 	if !strings.HasPrefix(en.Slug, "yoon-russia-needs-to-judge-carefully") || en.ContentHTML == "" {

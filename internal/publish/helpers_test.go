@@ -107,7 +107,7 @@ func (e *env) remove(rel string)      { e.t.Helper(); e.files.Remove(rel) }
 
 func (e *env) sync() catalog.Report {
 	e.t.Helper()
-	rep, err := e.cat.Sync(e.ctx)
+	rep, err := e.cat.Reconcile(e.ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -290,7 +290,7 @@ func (p *Publisher) Health(ctx context.Context) (server.Health, error) {
 func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
 	var out Outcome
 	var err error
-	out.Catalog, err = p.cat.Sync(ctx)
+	out.Catalog, err = p.cat.Reconcile(ctx)
 	if err != nil {
 		return out, err
 	}
@@ -371,13 +371,13 @@ func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, resca
 	var err error
 	if rescan {
 		p.log.Info("reconcile requested", "reason", reason)
-		rep, err = p.cat.Sync(ctx)
+		rep, err = p.cat.Reconcile(ctx)
 	} else {
 		list := make([]string, 0, len(paths))
 		for path := range paths {
 			list = append(list, path)
 		}
-		rep, err = p.cat.SyncPaths(ctx, list)
+		rep, err = p.cat.ReconcilePaths(ctx, list)
 	}
 	if err != nil {
 		return err

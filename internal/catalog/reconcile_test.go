@@ -17,7 +17,7 @@ import (
 	"github.com/feedpub/feedpub/internal/article"
 )
 
-func TestSyncTwiceNoChange(t *testing.T) {
+func TestReconcileTwiceNoChange(t *testing.T) {
 	e := newEnv(t)
 	for i := range 20 {
 		e.write(fmt.Sprintf("d%d/a%02d.txt", i%3, i), plain(fmt.Sprintf("Article %d", i), "Body."))
@@ -25,13 +25,13 @@ func TestSyncTwiceNoChange(t *testing.T) {
 	e.write(".hidden/x.txt", plain("Hidden", "Body."))
 	e.write("notes.rtf", "ignored extension")
 	e.write("a.txt~", "editor backup")
-	r := e.sync()
+	r := e.reconcile()
 	if len(r.Added) != 20 || r.Read != 20 {
-		t.Fatalf("first sync %+v", counts(r))
+		t.Fatalf("first reconcile %+v", counts(r))
 	}
-	r = e.sync()
+	r = e.reconcile()
 	if r.Read != 0 || r.Changed() || r.Unchanged != 20 {
-		t.Fatalf("second sync: read %d changed %v unchanged %d", r.Read, r.Changed(), r.Unchanged)
+		t.Fatalf("second reconcile: read %d changed %v unchanged %d", r.Read, r.Changed(), r.Unchanged)
 	}
 }
 
@@ -39,7 +39,7 @@ func TestRejectedFileReportedOnce(t *testing.T) {
 	e := newEnv(t)
 	e.write("empty.txt", "")
 	e.write("bin.txt", "abc\x00\x00\x00def")
-	r := e.sync()
+	r := e.reconcile()
 	if len(r.Rejected) != 2 || len(e.all()) != 0 {
 		t.Fatalf("%+v", r)
 	}
@@ -51,11 +51,11 @@ func TestRejectedFileReportedOnce(t *testing.T) {
 			t.Fatalf("rejection %v does not name %s", rj.Err, rj.Path)
 		}
 	}
-	if r := e.sync(); r.Read != 0 || len(r.Rejected) != 0 {
+	if r := e.reconcile(); r.Read != 0 || len(r.Rejected) != 0 {
 		t.Fatalf("unchanged rejected files re-read: %+v", r)
 	}
 	e.write("empty.txt", plain("Now real", "Body."))
-	if r := e.sync(); len(r.Added) != 1 {
+	if r := e.reconcile(); len(r.Added) != 1 {
 		t.Fatalf("fixed file not added: %+v", r)
 	}
 }
@@ -63,7 +63,7 @@ func TestRejectedFileReportedOnce(t *testing.T) {
 func TestTooLargeRejectedWithoutReading(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Article.MaxSize = 64 })
 	e.write("big.txt", plain("Big", strings.Repeat("x", 200)))
-	r := e.sync()
+	r := e.reconcile()
 	if len(r.Rejected) != 1 || !errors.Is(r.Rejected[0].Err, article.ErrTooLarge) || r.Read != 0 {
 		t.Fatalf("%+v", r)
 	}
@@ -76,7 +76,7 @@ func TestLatestOrderAndLimit(t *testing.T) {
 	e.write("tie-b.md", md("title: Tie B\nid: urn:b\ndate: 2022-06-01", "b"))
 	e.write("tie-a.md", md("title: Tie A\nid: urn:a\ndate: 2022-06-01", "b"))
 	e.write("undated.txt", plain("Undated", "b")) // published = first seen = day0 (2024-07-09)
-	e.sync()
+	e.reconcile()
 	l, err := e.cat.Latest(e.ctx, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -136,35 +136,35 @@ func queryPlan(t *testing.T, e *env, q string) string {
 	return strings.Join(plan, "; ")
 }
 
-// SyncPaths sees a rename as two watcher events, in either order or together.
-func TestSyncPathsRenameEitherOrder(t *testing.T) {
+// ReconcilePaths sees a rename as two watcher events, in either order or together.
+func TestReconcilePathsRenameEitherOrder(t *testing.T) {
 	for _, order := range []string{"new-first", "old-first", "together"} {
 		t.Run(order, func(t *testing.T) {
 			e := newEnv(t)
 			e.write("a.txt", plain("Renamed", "Body."))
-			e.syncPaths("a.txt")
+			e.reconcilePaths("a.txt")
 			before := e.entry("a.txt")
 			e.mv("a.txt", "sub/b.txt")
 			var r1, r2 Report
 			switch order {
 			case "new-first":
-				r1, r2 = e.syncPaths("sub/b.txt"), e.syncPaths("a.txt")
+				r1, r2 = e.reconcilePaths("sub/b.txt"), e.reconcilePaths("a.txt")
 				wantCounts(t, r1, "a0 u0 r0 m1 x0")
 				wantCounts(t, r2, "a0 u0 r0 m0 x0")
 			case "old-first":
-				r1, r2 = e.syncPaths("a.txt"), e.syncPaths("sub/b.txt")
+				r1, r2 = e.reconcilePaths("a.txt"), e.reconcilePaths("sub/b.txt")
 				wantCounts(t, r1, "a0 u0 r1 m0 x0")
 				wantCounts(t, r2, "a0 u0 r0 m1 x0")
 			case "together":
-				r1 = e.syncPaths("a.txt", "sub/b.txt")
+				r1 = e.reconcilePaths("a.txt", "sub/b.txt")
 				wantCounts(t, r1, "a0 u0 r0 m1 x0")
 			}
 			after := e.entry("sub/b.txt")
 			if after.ID != before.ID || after.Slug != before.Slug || after.Removed {
 				t.Fatalf("%+v -> %+v", before, after)
 			}
-			if r := e.sync(); r.Changed() || r.Read != 0 {
-				t.Fatalf("full sync after SyncPaths: %+v", r)
+			if r := e.reconcile(); r.Changed() || r.Read != 0 {
+				t.Fatalf("full reconcile after ReconcilePaths: %+v", r)
 			}
 		})
 	}
@@ -174,52 +174,52 @@ func TestCopyIsNewArticle(t *testing.T) {
 	e := newEnv(t)
 	content := plain("Copied", "Body.")
 	e.write("a.txt", content)
-	e.sync()
+	e.reconcile()
 	e.write("b.txt", content)
-	r := e.syncPaths("b.txt")
+	r := e.reconcilePaths("b.txt")
 	wantCounts(t, r, "a1 u0 r0 m0 x0")
 	a, b := e.entry("a.txt"), e.entry("b.txt")
 	if a.ID == b.ID || a.Slug == b.Slug {
 		t.Fatalf("copy shares identity: %q %q", a.ID, b.ID)
 	}
-	// And in a full Sync.
+	// And in a full Reconcile.
 	e.write("c.txt", content)
-	wantCounts(t, e.sync(), "a1 u0 r0 m0 x0")
+	wantCounts(t, e.reconcile(), "a1 u0 r0 m0 x0")
 }
 
-func TestSyncPathsRemovedDirectoryAndIgnored(t *testing.T) {
+func TestReconcilePathsRemovedDirectoryAndIgnored(t *testing.T) {
 	e := newEnv(t)
 	e.write("dir/a.txt", plain("A", "Body."))
 	e.write("dir/sub/b.txt", plain("B", "Body."))
 	e.write("dirx.txt", plain("Dirx", "Body."))
-	e.sync()
+	e.reconcile()
 	// A directory path that exists is left to the watcher's scan.
-	if r := e.syncPaths("dir", ".hidden/x.txt", "../escape.txt", "/abs.txt"); r.Changed() || r.Read != 0 {
+	if r := e.reconcilePaths("dir", ".hidden/x.txt", "../escape.txt", "/abs.txt"); r.Changed() || r.Read != 0 {
 		t.Fatalf("dir path: %+v", r)
 	}
 	e.rm("dir")
-	r := e.syncPaths("dir")
+	r := e.reconcilePaths("dir")
 	wantCounts(t, r, "a0 u0 r2 m0 x0")
 	if e.entry("dirx.txt").Removed {
 		t.Fatal("prefix sibling removed")
 	}
-	// Renamed to an ignored name: gone from the feed, as a full Sync would decide.
+	// Renamed to an ignored name: gone from the feed, as a full Reconcile would decide.
 	e.mv("dirx.txt", "dirx.txt~")
-	wantCounts(t, e.syncPaths("dirx.txt", "dirx.txt~"), "a0 u0 r1 m0 x0")
-	if r := e.sync(); r.Changed() {
-		t.Fatalf("full sync disagrees: %+v", r)
+	wantCounts(t, e.reconcilePaths("dirx.txt", "dirx.txt~"), "a0 u0 r1 m0 x0")
+	if r := e.reconcile(); r.Changed() {
+		t.Fatalf("full reconcile disagrees: %+v", r)
 	}
 }
 
-func TestSyncPathsEditAndNew(t *testing.T) {
+func TestReconcilePathsEditAndNew(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("A", "Body."))
-	wantCounts(t, e.syncPaths("a.txt"), "a1 u0 r0 m0 x0")
+	wantCounts(t, e.reconcilePaths("a.txt"), "a1 u0 r0 m0 x0")
 	e.clock.Add(time.Minute)
 	e.write("a.txt", plain("A", "Edited."))
-	wantCounts(t, e.syncPaths("a.txt", "a.txt"), "a0 u1 r0 m0 x0")
+	wantCounts(t, e.reconcilePaths("a.txt", "a.txt"), "a0 u1 r0 m0 x0")
 	e.touch("a.txt")
-	if r := e.syncPaths("a.txt"); r.Changed() || r.Read != 1 {
+	if r := e.reconcilePaths("a.txt"); r.Changed() || r.Read != 1 {
 		t.Fatalf("touch %+v", r)
 	}
 }
@@ -227,12 +227,12 @@ func TestSyncPathsEditAndNew(t *testing.T) {
 func TestMissingRootDoesNotEmptyFeed(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("A", "Body."))
-	e.sync()
+	e.reconcile()
 	if err := os.Rename(e.dir, e.dir+".gone"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.cat.Sync(e.ctx); err == nil {
-		t.Fatal("Sync of a missing root succeeded")
+	if _, err := e.cat.Reconcile(e.ctx); err == nil {
+		t.Fatal("Reconcile of a missing root succeeded")
 	}
 	if e.entry("a.txt").Removed {
 		t.Fatal("entry removed because the root vanished")
@@ -247,10 +247,10 @@ func TestEachStatsMeta(t *testing.T) {
 	}
 	e.write("a.txt", plain("A", "Body."))
 	e.write("b.txt", plain("B", "Body."))
-	e.sync()
+	e.reconcile()
 	e.clock.Add(time.Hour)
 	e.rm("a.txt")
-	e.sync()
+	e.reconcile()
 	var seqs []int64
 	var removed []bool
 	err = e.cat.Each(e.ctx, 1, func(en Entry) error {
@@ -307,7 +307,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("journal_mode %s", mode)
 	}
 	e.write("a.txt", plain("A", "Body."))
-	e.sync()
+	e.reconcile()
 	e.reopen()
 	if v := version(); v != len(migrations) || len(e.all()) != 1 {
 		t.Fatalf("reopen at version %d", v)
@@ -339,14 +339,14 @@ func TestOpenCreatesDirectory(t *testing.T) {
 
 // An article published despite a finding (here: Windows-1252 bytes) says so in the log, since
 // the daemon's log is where its author looks.
-func TestSyncLogsArticleWarnings(t *testing.T) {
+func TestReconcileLogsArticleWarnings(t *testing.T) {
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	e := newEnv(t, func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
 	})
 	e.write("legacy.txt", "Caf\xe9 news\n\nA \x93quoted\x94 paragraph.")
-	e.sync()
+	e.reconcile()
 	mu.Lock()
 	defer mu.Unlock()
 	if !strings.Contains(buf.String(), `msg="catalog article warning" path=legacy.txt warning="not valid UTF-8; decoded as Windows-1252"`) {
@@ -367,7 +367,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // A symlinked article directory is read through; a walk that stopped at the link would see an
 // empty directory and remove every entry.
-func TestSyncSymlinkedDir(t *testing.T) {
+func TestReconcileSymlinkedDir(t *testing.T) {
 	e := newEnv(t)
 	e.write("a.txt", plain("Through a link", "Body."))
 	e.write("sub/b.txt", plain("Below the link", "Body."))
@@ -378,7 +378,7 @@ func TestSyncSymlinkedDir(t *testing.T) {
 	}
 	e.cfg.Dir = link
 	e.open()
-	if rep := e.sync(); len(rep.Added) != 2 {
+	if rep := e.reconcile(); len(rep.Added) != 2 {
 		t.Fatalf("added %d through the link, want 2: %+v", len(rep.Added), rep)
 	}
 }

@@ -1,0 +1,217 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/article"
+)
+
+// Change names one entry a reconcile added, updated, removed or moved.
+type Change struct{ Path, ID, Slug string }
+
+// Rejection is a file that could not be published, with the reason. Err wraps the article
+// sentinel (or ErrDuplicateID) and names the file.
+type Rejection struct {
+	Path string
+	Err  error
+}
+
+// Report says what one reconcile did.
+type Report struct {
+	Added, Updated, Removed, Moved []Change
+	Rejected                       []Rejection
+	Unchanged                      int
+	Read                           int // article files opened and read (0 on a no-change reconcile)
+	Duration                       time.Duration
+}
+
+// Changed reports whether the feed content changed (rejections alone change nothing).
+func (r Report) Changed() bool {
+	return len(r.Added)+len(r.Updated)+len(r.Removed)+len(r.Moved) > 0
+}
+
+// batchSize is the number of files applied per transaction: large enough that commits (each
+// an fsync) cost little on a cold load, small enough that a crash loses little work.
+const batchSize = 500
+
+// Reconcile brings the catalog in line with the whole article directory.
+func (c *Catalog) Reconcile(ctx context.Context) (Report, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := time.Now()
+	p, err := c.planDir(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	rep, err := c.execute(ctx, p)
+	rep.Duration = time.Since(start)
+	c.logReport("full", rep, err)
+	return rep, err
+}
+
+// ReconcilePaths reconciles only the given slash-separated paths relative to Dir, as reported
+// by a watcher. A path that no longer exists removes its entry and every entry under it (a removed
+// directory); an existing directory is skipped, since the watcher reports its files.
+func (c *Catalog) ReconcilePaths(ctx context.Context, rels []string) (Report, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := time.Now()
+	p, err := c.planPaths(ctx, rels)
+	if err != nil {
+		return Report{}, err
+	}
+	rep, err := c.execute(ctx, p)
+	rep.Duration = time.Since(start)
+	c.logReport("paths", rep, err)
+	return rep, err
+}
+
+func (c *Catalog) logReport(kind string, rep Report, err error) {
+	attrs := []any{"kind", kind, "added", len(rep.Added), "updated", len(rep.Updated),
+		"removed", len(rep.Removed), "moved", len(rep.Moved), "rejected", len(rep.Rejected),
+		"unchanged", rep.Unchanged, "read", rep.Read, "duration", rep.Duration}
+	if err != nil {
+		c.log.Error("catalog reconcile failed", append(attrs, "err", err)...)
+		return
+	}
+	c.log.Info("catalog reconciled", attrs...)
+}
+
+// execute reads the plan's files in parallel and applies the results, in plan order, through a
+// single writer. At most a few dozen parsed articles are in memory at once, whatever the
+// directory size, and applying in plan (walk) order makes slug suffixes deterministic.
+func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *task)
+	order := make(chan *task, 4*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range work {
+				c.readFile(ctx, t)
+				close(t.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(work)
+		for _, j := range p.jobs {
+			t := &task{job: j, done: make(chan struct{})}
+			select {
+			case work <- t:
+			case <-ctx.Done():
+				return
+			}
+			// A worker owns t now, so done will close; the writer drains order to the end.
+			order <- t
+		}
+	}()
+
+	w := &writer{c: c, p: p, now: c.now().UTC().Truncate(time.Second)}
+	w.rep.Unchanged = p.unchanged
+	err := w.begin(ctx)
+	for t := range order {
+		<-t.done
+		if err != nil {
+			continue
+		}
+		if err = ctx.Err(); err == nil {
+			err = w.apply(ctx, t)
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	wg.Wait()
+	if err == nil {
+		err = w.finish(ctx)
+	}
+	if err != nil {
+		w.rollback()
+		return w.rep, err
+	}
+	return w.rep, nil
+}
+
+// apply applies one read result and commits every batchSize files.
+func (w *writer) apply(ctx context.Context, t *task) error {
+	if t.read {
+		w.rep.Read++
+	}
+	if err := w.applyOne(ctx, t); err != nil {
+		return err
+	}
+	w.n++
+	if w.n >= batchSize {
+		if err := w.commit(ctx); err != nil {
+			return err
+		}
+		return w.begin(ctx)
+	}
+	return nil
+}
+
+// applyOne decides what a read result means for the catalog: a file gone, a draft, a
+// rejection, a touch, an edit of a live entry, or a file new at its path.
+func (w *writer) applyOne(ctx context.Context, t *task) error {
+	log := w.c.log
+	switch {
+	case t.missing:
+		if t.live != nil {
+			if err := w.remove(ctx, t.live.row, t.rel, whyDeleted); err != nil {
+				return err
+			}
+		}
+		if t.rejected {
+			return w.delReject(ctx, t.rel)
+		}
+		return nil
+	case errors.Is(t.err, article.ErrDraft):
+		if t.live != nil {
+			if err := w.remove(ctx, t.live.row, t.rel, whyDraft); err != nil {
+				return err
+			}
+		} else {
+			log.Debug("catalog skips draft", "path", t.rel)
+		}
+		return w.putReject(ctx, t, "draft")
+	case t.err != nil:
+		return w.reject(ctx, t, t.err, t.live != nil)
+	case t.same:
+		// A touch: only the stat is new. Storing it keeps the next reconcile from reading again.
+		if _, err := w.stmt.setStat.ExecContext(ctx, t.size, t.mtime, t.live.row); err != nil {
+			return fmt.Errorf("update %s: %w", t.rel, err)
+		}
+		w.rep.Unchanged++
+		if t.rejected {
+			return w.delReject(ctx, t.rel)
+		}
+		return nil
+	case t.live != nil:
+		if err := w.update(ctx, t); err != nil {
+			return err
+		}
+	default:
+		if err := w.add(ctx, t); err != nil {
+			return err
+		}
+	}
+	// Published, but with something the author should know (e.g. decoded as Windows-1252).
+	for _, warning := range t.art.Warnings {
+		log.Warn("catalog article warning", "path", t.rel, "warning", warning)
+	}
+	if t.rejected {
+		return w.delReject(ctx, t.rel)
+	}
+	return nil
+}

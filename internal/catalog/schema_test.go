@@ -1,0 +1,177 @@
+package catalog
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"testing"
+)
+
+// frozenStep is the SQL schema step v ran when it was released, kept in testdata so that an
+// old catalog is built from the old text rather than from today's code. Each step added to
+// migrations needs its file.
+func frozenStep(t *testing.T, v int) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", fmt.Sprintf("schema-v%d.sql", v)))
+	if err != nil {
+		t.Fatalf("schema step %d is not frozen in testdata: %v", v, err)
+	}
+	return string(b)
+}
+
+// oldCatalog writes at path a catalog as a feedpub at schema version v left it: the frozen
+// steps 1..v, then, if src is not empty, every row of the catalog at src.
+func oldCatalog(t *testing.T, path string, v int, src string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1) // ATTACH is per connection
+	for i := 1; i <= v; i++ {
+		if _, err := db.Exec(frozenStep(t, i)); err != nil {
+			t.Fatalf("schema step %d: %v", i, err)
+		}
+	}
+	if _, err := db.Exec("PRAGMA user_version = " + strconv.Itoa(v)); err != nil {
+		t.Fatal(err)
+	}
+	if src == "" {
+		return
+	}
+	if _, err := db.Exec(`ATTACH DATABASE ? AS src`, src); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"state", "meta", "entries", "rejects"} {
+		if _, err := db.Exec(`INSERT INTO main.` + table + ` SELECT * FROM src.` + table); err != nil {
+			t.Fatalf("copy %s: %v", table, err)
+		}
+	}
+	if _, err := db.Exec(`DETACH DATABASE src`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot is what a catalog file holds, as far as feedpub can tell.
+type snapshot struct {
+	version int
+	schema  []string            // sqlite_master, in name order
+	rows    map[string][]string // every row of every table, in key order
+}
+
+func takeSnapshot(t *testing.T, path string) snapshot {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := snapshot{rows: map[string][]string{}}
+	if err := db.QueryRow("PRAGMA user_version").Scan(&s.version); err != nil {
+		t.Fatal(err)
+	}
+	s.schema = queryStrings(t, db, `SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name`)
+	for _, table := range []string{"state", "meta", "entries", "rejects"} {
+		s.rows[table] = queryStrings(t, db, `SELECT * FROM `+table+` ORDER BY 1`)
+	}
+	return s
+}
+
+// queryStrings returns each row of q as one string.
+func queryStrings(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%q", vals))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Today's steps build exactly the schema the released steps built.
+func TestSchemaIsItsHistory(t *testing.T) {
+	e := newEnv(t)
+	e.cat.Close()
+	e.cat = nil
+	old := filepath.Join(t.TempDir(), "old.db")
+	oldCatalog(t, old, len(migrations), "")
+	got, want := takeSnapshot(t, e.db), takeSnapshot(t, old)
+	if got.version != len(migrations) || !reflect.DeepEqual(got.schema, want.schema) {
+		t.Fatalf("fresh catalog at version %d with schema\n%q\nwant version %d with\n%q",
+			got.version, got.schema, want.version, want.schema)
+	}
+}
+
+// A catalog left by any released version opens with every row as it was and the current
+// schema; one already current opens unchanged.
+func TestOpenOldCatalog(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Alpha", "Body."))
+	e.write("sub/b.md", md("title: Beta\nid: urn:x:beta", "Body."))
+	e.write("c.txt", plain("Gamma", "Body."))
+	e.write("broken.md", "---\ntitle: [unclosed\n---\nBody.\n")
+	e.reconcile()
+	e.rm("c.txt")
+	e.write("a.txt", plain("Alpha", "Edited."))
+	e.reconcile()
+	e.cat.Close()
+	e.cat = nil
+	current := takeSnapshot(t, e.db)
+	if len(current.rows["rejects"]) != 1 || len(current.rows["entries"]) != 3 {
+		t.Fatalf("setup: %d rejects, %d entries", len(current.rows["rejects"]), len(current.rows["entries"]))
+	}
+	for v := 1; v <= len(migrations); v++ {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "old.db")
+			oldCatalog(t, path, v, e.db)
+			cfg := e.cfg
+			cfg.Path = path
+			c, err := Open(e.ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			got := takeSnapshot(t, path)
+			if got.version != current.version || !reflect.DeepEqual(got.schema, current.schema) {
+				t.Fatalf("opened at version %d with schema\n%q\nwant version %d with\n%q",
+					got.version, got.schema, current.version, current.schema)
+			}
+			if !reflect.DeepEqual(got.rows, current.rows) {
+				t.Fatalf("rows changed on open:\n%q\nwant\n%q", got.rows, current.rows)
+			}
+			// The migrated catalog knows every file: nothing is read, nothing changes.
+			c, err = Open(e.ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			r, err := c.Reconcile(e.ctx)
+			if err != nil || r.Changed() || r.Read != 0 || len(r.Rejected) != 0 {
+				t.Fatalf("reconcile after open: %v %s read %d", err, counts(r), r.Read)
+			}
+		})
+	}
+}

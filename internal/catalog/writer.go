@@ -1,0 +1,333 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/article"
+)
+
+// statements are the writer's prepared statements, one per write or lookup it makes.
+type statements struct {
+	insert     *sql.Stmt // a new entry, unless its id or slug is taken
+	setContent *sql.Stmt // an entry's file, content and dates; makes it live
+	setStat    *sql.Stmt // an entry's size and mtime only (a touch)
+	remove     *sql.Stmt // marks a live entry removed, returning its id and slug
+	byRow      *sql.Stmt // the stored entry with a row number
+	byID       *sql.Stmt // the stored entry with an id
+	byHash     *sql.Stmt // the stored entries with a content hash, live first, newest first
+	drafted    *sql.Stmt // the newest entry at a path removed as a draft
+	putReject  *sql.Stmt // remembers a rejected file's stat
+	delReject  *sql.Stmt // forgets a rejected file
+	setState   *sql.Stmt // one key of the state table
+}
+
+// prepare prepares every statement on tx. Each field is paired with its SQL here and only
+// here.
+func prepare(ctx context.Context, tx *sql.Tx) (statements, error) {
+	var s statements
+	for _, q := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.insert, `INSERT INTO entries(id, slug, path, hash, size, mtime, first_seen, published, updated,
+	content_changed, declared_updated, title, summary, content_html, authors, categories, removed, seq)
+	VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`},
+		{&s.setContent, `UPDATE entries SET path = ?, hash = ?, size = ?, mtime = ?, published = ?, updated = ?,
+	content_changed = ?, declared_updated = ?, title = ?, summary = ?, content_html = ?, authors = ?,
+	categories = ?, removed = 0, removed_at = NULL, removed_why = NULL, seq = ? WHERE row = ?`},
+		{&s.setStat, `UPDATE entries SET size = ?, mtime = ? WHERE row = ?`},
+		{&s.remove, `UPDATE entries SET removed = 1, removed_at = ?, removed_why = ?, seq = ? WHERE row = ? AND removed = 0 AND path = ? RETURNING id, slug`},
+		{&s.byRow, `SELECT ` + storedCols + ` FROM entries WHERE row = ?`},
+		{&s.byID, `SELECT ` + storedCols + ` FROM entries WHERE id = ?`},
+		{&s.byHash, `SELECT ` + storedCols + ` FROM entries WHERE hash = ? ORDER BY removed, seq DESC`},
+		{&s.drafted, `SELECT ` + storedCols + ` FROM entries WHERE path = ? AND removed = 1 AND removed_why = 'draft' ORDER BY seq DESC LIMIT 1`},
+		{&s.putReject, `INSERT INTO rejects(path, size, mtime, reason) VALUES(?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, reason = excluded.reason`},
+		{&s.delReject, `DELETE FROM rejects WHERE path = ?`},
+		{&s.setState, `INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`},
+	} {
+		st, err := tx.PrepareContext(ctx, q.sql)
+		if err != nil {
+			return statements{}, err
+		}
+		*q.dst = st
+	}
+	return s, nil
+}
+
+// writer applies read results in transactions of batchSize files. Each transaction also stores
+// the change counter, so a crash leaves entries and counter consistent.
+type writer struct {
+	c     *Catalog
+	p     *plan
+	now   time.Time // one clock reading per reconcile, in whole seconds
+	rep   Report
+	tx    *sql.Tx
+	stmt  statements // prepared on tx
+	n     int        // files applied in the open transaction
+	seq0  int64      // c.seq when the open transaction began, restored on rollback
+	dirty bool       // the open transaction advanced seq
+}
+
+// begin opens the next transaction and prepares the statements on it.
+func (w *writer) begin(ctx context.Context) error {
+	tx, err := w.c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin catalog transaction: %w", err)
+	}
+	if w.stmt, err = prepare(ctx, tx); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("prepare catalog statement: %w", err)
+	}
+	w.tx, w.n, w.seq0, w.dirty = tx, 0, w.c.seq, false
+	return nil
+}
+
+func (w *writer) commit(ctx context.Context) error {
+	if w.dirty {
+		if err := w.setState(ctx, stateSeq, fmt.Sprint(w.c.seq)); err != nil {
+			return err
+		}
+		if err := w.setState(ctx, stateLastChange, fmt.Sprint(w.now.Unix())); err != nil {
+			return err
+		}
+	}
+	tx := w.tx
+	w.tx = nil
+	if err := tx.Commit(); err != nil {
+		w.c.seq = w.seq0
+		return fmt.Errorf("commit catalog transaction: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) rollback() {
+	if w.tx != nil {
+		w.tx.Rollback()
+		w.tx = nil
+		w.c.seq = w.seq0
+	}
+}
+
+func (w *writer) setState(ctx context.Context, key, value string) error {
+	if _, err := w.stmt.setState.ExecContext(ctx, key, value); err != nil {
+		return fmt.Errorf("state %s: %w", key, err)
+	}
+	return nil
+}
+
+// nextSeq is the seq a write would take; bumpSeq makes it taken once the write succeeded,
+// so a no-op write leaves no gap.
+func (w *writer) nextSeq() int64 { return w.c.seq + 1 }
+func (w *writer) bumpSeq()       { w.c.seq++; w.dirty = true }
+
+func (w *writer) insert(ctx context.Context, t *task) error {
+	art := t.art
+	first := w.now
+	published := first
+	if !art.Published.IsZero() {
+		published = sec(art.Published)
+	}
+	updated := published
+	declared := sql.NullInt64{}
+	if !art.Updated.IsZero() {
+		declared = sql.NullInt64{Int64: sec(art.Updated).Unix(), Valid: true}
+		if declared.Int64 > updated.Unix() {
+			updated = time.Unix(declared.Int64, 0)
+		}
+	}
+	authors, categories, err := encodeLists(art)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", t.rel, err)
+	}
+	// The slug is the first of base, base-2, base-3, ... that no row (live or removed) has.
+	// Rather than ask first, the insert itself tries each: ON CONFLICT DO NOTHING turns a
+	// taken slug (or a minted tag equal to some declared id) into zero rows affected, which
+	// halves the statements per new article on a cold load.
+	base := baseSlug(art.Title, t.rel)
+	seq := w.nextSeq()
+	for n := 1; ; n++ {
+		slug := base
+		if n > 1 {
+			slug = fmt.Sprintf("%s-%d", base, n)
+		}
+		id := art.ID // already checked to be free
+		if id == "" {
+			id = tagURI(w.c.authority, first, slug)
+		}
+		res, err := w.stmt.insert.ExecContext(ctx, id, slug, t.rel, t.hash[:], t.size, t.mtime,
+			first.Unix(), published.Unix(), updated.Unix(), declared, art.Title, art.Summary,
+			art.ContentHTML, authors, categories, seq)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", t.rel, err)
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("insert %s: %w", t.rel, err)
+		} else if k == 1 {
+			w.bumpSeq()
+			w.rep.Added = append(w.rep.Added, Change{t.rel, id, slug})
+			w.c.log.Info("catalog added", "path", t.rel, "id", id, "slug", slug)
+			return nil
+		}
+		if n >= maxSlugTries {
+			return fmt.Errorf("insert %s: no free slug after %s-%d", t.rel, base, n)
+		}
+	}
+}
+
+// maxSlugTries bounds the collision suffixes tried; reaching it means something other than
+// the slug conflicts, which must fail loudly rather than loop.
+const maxSlugTries = 100_000
+
+// setContent stores t's article, path and stat on the existing entry st. When the bytes
+// changed, content_changed becomes now, but always after the previous change: with the clock
+// set back an edit must still move updated forward, or readers would not see it.
+func (w *writer) setContent(ctx context.Context, st stored, t *task, changed bool) error {
+	art := t.art
+	published := st.firstSeen
+	if !art.Published.IsZero() {
+		published = sec(art.Published).Unix()
+	}
+	cc := st.contentChanged
+	if changed {
+		floor := st.firstSeen
+		if cc.Valid {
+			floor = cc.Int64
+		}
+		n := w.now.Unix()
+		if n <= floor {
+			n = floor + 1
+		}
+		cc = sql.NullInt64{Int64: n, Valid: true}
+	}
+	declared := sql.NullInt64{}
+	if !art.Updated.IsZero() {
+		declared = sql.NullInt64{Int64: sec(art.Updated).Unix(), Valid: true}
+	}
+	updated := published
+	if declared.Valid && declared.Int64 > updated {
+		updated = declared.Int64
+	}
+	if cc.Valid && cc.Int64 > updated {
+		updated = cc.Int64
+	}
+	authors, categories, err := encodeLists(art)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", t.rel, err)
+	}
+	seq := w.nextSeq()
+	if _, err := w.stmt.setContent.ExecContext(ctx, t.rel, t.hash[:], t.size, t.mtime, published, updated,
+		cc, declared, art.Title, art.Summary, art.ContentHTML, authors, categories, seq, st.row); err != nil {
+		return fmt.Errorf("update %s: %w", t.rel, err)
+	}
+	w.bumpSeq()
+	return nil
+}
+
+// Why an entry was removed, stored so that a draft published again is recognised.
+const (
+	whyDeleted = "deleted"
+	whyDraft   = "draft"
+)
+
+// remove marks the live entry row at rel removed; it does nothing if a move already took the
+// row elsewhere in this reconcile.
+func (w *writer) remove(ctx context.Context, row int64, rel, reason string) error {
+	var id, slug string
+	err := w.stmt.remove.QueryRowContext(ctx, w.now.Unix(), reason, w.nextSeq(), row, rel).Scan(&id, &slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove %s: %w", rel, err)
+	}
+	w.bumpSeq()
+	w.p.reclaimable = true
+	w.rep.Removed = append(w.rep.Removed, Change{rel, id, slug})
+	w.c.log.Info("catalog removed", "path", rel, "id", id, "reason", reason)
+	return nil
+}
+
+// reject reports a file that cannot be published. Unless the failure is transient (a read
+// error, an id clash that another file's removal may resolve) the file's stat is remembered
+// so the file is not read again until it changes.
+func (w *writer) reject(ctx context.Context, t *task, err error, keptLive bool) error {
+	w.rep.Rejected = append(w.rep.Rejected, Rejection{t.rel, err})
+	if keptLive {
+		w.c.log.Warn("catalog rejected; keeping the last good version", "path", t.rel, "reason", err)
+	} else {
+		w.c.log.Warn("catalog rejected", "path", t.rel, "reason", err)
+	}
+	if t.transient || errors.Is(err, ErrDuplicateID) {
+		return nil
+	}
+	return w.putReject(ctx, t, err.Error())
+}
+
+func (w *writer) putReject(ctx context.Context, t *task, reason string) error {
+	if _, err := w.stmt.putReject.ExecContext(ctx, t.rel, t.size, t.mtime, reason); err != nil {
+		return fmt.Errorf("remember rejected %s: %w", t.rel, err)
+	}
+	return nil
+}
+
+func (w *writer) delReject(ctx context.Context, rel string) error {
+	if _, err := w.stmt.delReject.ExecContext(ctx, rel); err != nil {
+		return fmt.Errorf("forget rejected %s: %w", rel, err)
+	}
+	return nil
+}
+
+// finish removes the entries whose files vanished (after all moves had their chance to claim
+// them, so a move is never reported as a removal too) and commits.
+func (w *writer) finish(ctx context.Context) error {
+	for _, v := range w.p.vanished {
+		if err := w.remove(ctx, v.row, v.path, whyDeleted); err != nil {
+			return err
+		}
+		if w.n++; w.n >= batchSize {
+			if err := w.commit(ctx); err != nil {
+				return err
+			}
+			if err := w.begin(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	for _, rel := range w.p.dropRejects {
+		if err := w.delReject(ctx, rel); err != nil {
+			return err
+		}
+	}
+	if err := w.setState(ctx, stateLastSync, fmt.Sprint(w.now.Unix())); err != nil {
+		return err
+	}
+	return w.commit(ctx)
+}
+
+func encodeLists(art *article.Article) (authors, categories string, err error) {
+	a := art.Authors
+	if a == nil {
+		a = []article.Author{}
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return "", "", err
+	}
+	cs := art.Categories
+	if cs == nil {
+		cs = []string{}
+	}
+	cb, err := json.Marshal(cs)
+	if err != nil {
+		return "", "", err
+	}
+	return string(b), string(cb), nil
+}
+
+// sec is t in UTC at the whole-second precision feeds use.
+func sec(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
