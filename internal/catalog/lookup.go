@@ -7,6 +7,8 @@ import (
 	"fmt"
 )
 
+// loadLive reads the stat and hash of every live entry, by path: the index a full reconcile
+// compares the walk with.
 func (c *Catalog) loadLive(ctx context.Context) (map[string]*liveRow, error) {
 	var n int
 	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries WHERE removed = 0`).Scan(&n); err != nil {
@@ -34,6 +36,7 @@ func (c *Catalog) loadLive(ctx context.Context) (map[string]*liveRow, error) {
 	return m, nil
 }
 
+// loadRejects reads the stat of every remembered rejected file, by path.
 func (c *Catalog) loadRejects(ctx context.Context) (map[string]*rejRow, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT path, size, mtime FROM rejects`)
 	if err != nil {
@@ -55,6 +58,7 @@ func (c *Catalog) loadRejects(ctx context.Context) (map[string]*rejRow, error) {
 	return m, nil
 }
 
+// liveAt returns the live entry at rel, or nil if there is none.
 func (c *Catalog) liveAt(ctx context.Context, rel string) (*liveRow, error) {
 	lr := &liveRow{}
 	var h []byte
@@ -94,6 +98,7 @@ func (c *Catalog) liveUnder(ctx context.Context, rel string) ([]vanished, error)
 	return out, nil
 }
 
+// rejectAt returns the remembered rejection of rel, or nil if there is none.
 func (c *Catalog) rejectAt(ctx context.Context, rel string) (*rejRow, error) {
 	r := &rejRow{}
 	err := c.db.QueryRowContext(ctx, `SELECT size, mtime FROM rejects WHERE path = ?`, rel).Scan(&r.size, &r.mtime)

@@ -41,33 +41,31 @@ const batchSize = 500
 
 // Reconcile brings the catalog in line with the whole article directory.
 func (c *Catalog) Reconcile(ctx context.Context) (Report, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	start := time.Now()
-	p, err := c.planDir(ctx)
-	if err != nil {
-		return Report{}, err
-	}
-	rep, err := c.execute(ctx, p)
-	rep.Duration = time.Since(start)
-	c.logReport("full", rep, err)
-	return rep, err
+	return c.reconcile(ctx, "full", c.planDir)
 }
 
 // ReconcilePaths reconciles only the given slash-separated paths relative to Dir, as reported
-// by a watcher. A path that no longer exists removes its entry and every entry under it (a removed
-// directory); an existing directory is skipped, since the watcher reports its files.
+// by a watcher. A path that no longer exists removes its entry and every entry under it (a
+// removed directory); an existing directory is skipped, since the watcher reports its files.
 func (c *Catalog) ReconcilePaths(ctx context.Context, rels []string) (Report, error) {
+	return c.reconcile(ctx, "paths", func(ctx context.Context) (*plan, error) {
+		return c.planPaths(ctx, rels)
+	})
+}
+
+// reconcile makes a plan and executes it, under mu, and logs the summary.
+func (c *Catalog) reconcile(ctx context.Context, kind string,
+	makePlan func(context.Context) (*plan, error)) (Report, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	start := time.Now()
-	p, err := c.planPaths(ctx, rels)
+	p, err := makePlan(ctx)
 	if err != nil {
 		return Report{}, err
 	}
 	rep, err := c.execute(ctx, p)
 	rep.Duration = time.Since(start)
-	c.logReport("paths", rep, err)
+	c.logReport(kind, rep, err)
 	return rep, err
 }
 
