@@ -33,16 +33,12 @@ func (c *Catalog) readFile(ctx context.Context, t *task) {
 		t.err, t.transient = err, true
 		return
 	}
-	limit := c.cfg.Article.MaxSize
-	if limit <= 0 {
-		limit = article.DefaultMaxSize // as the parser reads Options.MaxSize
-	}
-	if t.size > limit {
-		// Not worth hashing a file the parser refuses anyway.
-		t.err = fmt.Errorf("%s: %w (%d bytes, limit %d)", c.abs(t.rel), article.ErrTooLarge, t.size, limit)
+	abs := c.abs(t.rel)
+	// Not worth hashing a file the parser refuses anyway.
+	if err := c.cfg.Article.CheckSize(abs, t.size); err != nil {
+		t.err = err
 		return
 	}
-	abs := c.abs(t.rel)
 	f, err := os.Open(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
