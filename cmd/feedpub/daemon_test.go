@@ -69,14 +69,36 @@ func freeAddr(t testing.TB) string {
 // startDaemon runs feedpub on dir with a private state file and waits until it serves.
 func startDaemon(t testing.TB, dir, state string, args ...string) *daemon {
 	t.Helper()
+	return launch(t, launchOpts{dir: dir, state: state, args: append([]string{"--timezone", "Asia/Seoul"}, args...)})
+}
+
+// launchOpts says how to run one `feedpub serve` beyond what every test daemon shares.
+type launchOpts struct {
+	dir, state string   // --dir and --state unless empty
+	args       []string // more flags
+	cwd        string   // working directory; default a fresh temp dir, so no stray feedpub.toml is read
+	env        []string // added to the environment (after FEEDPUB_CONFIG=)
+	noWait     bool     // return once started, without waiting for "serving"
+}
+
+// launch starts feedpub serve on a free port with JSON logs and collects its log lines.
+func launch(t testing.TB, o launchOpts) *daemon {
+	t.Helper()
 	addr := freeAddr(t)
-	d := &daemon{t: t, dir: dir, state: state, base: "http://" + addr, done: make(chan struct{})}
-	all := append([]string{"serve", "--dir", dir, "--state", state, "--addr", addr,
-		"--settle", "100ms", "--log-format", "json", "--timezone", "Asia/Seoul"}, args...)
-	d.cmd = exec.Command(binary, all...)
-	// A working directory of its own, so no feedpub.toml but the test's is read.
-	d.cmd.Dir = t.TempDir()
-	d.cmd.Env = append(os.Environ(), "FEEDPUB_CONFIG=")
+	d := &daemon{t: t, dir: o.dir, state: o.state, base: "http://" + addr, done: make(chan struct{})}
+	all := []string{"serve", "--addr", addr, "--settle", "100ms", "--log-format", "json"}
+	if o.dir != "" {
+		all = append(all, "--dir", o.dir)
+	}
+	if o.state != "" {
+		all = append(all, "--state", o.state)
+	}
+	d.cmd = exec.Command(binary, append(all, o.args...)...)
+	d.cmd.Dir = o.cwd
+	if d.cmd.Dir == "" {
+		d.cmd.Dir = t.TempDir()
+	}
+	d.cmd.Env = append(append(os.Environ(), "FEEDPUB_CONFIG="), o.env...)
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +132,9 @@ func startDaemon(t testing.TB, dir, state string, args ...string) *daemon {
 			t.Logf("daemon log:\n%s", d.log())
 		}
 	})
+	if o.noWait {
+		return d
+	}
 	select {
 	case <-ready:
 	case <-d.done:
@@ -230,4 +255,31 @@ func hasTitle(f *gofeed.Feed, sub string) bool {
 		}
 	}
 	return false
+}
+
+// logged returns the log lines with message msg, in order.
+func (d *daemon) logged(msg string) []map[string]any {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []map[string]any
+	for _, m := range d.lines {
+		if m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitLogged waits for a log line with message msg and returns the first.
+func (d *daemon) waitLogged(timeout time.Duration, msg string) map[string]any {
+	d.t.Helper()
+	var m map[string]any
+	waitFor(d.t, timeout, "log line "+msg, func() bool {
+		if l := d.logged(msg); len(l) > 0 {
+			m = l[0]
+			return true
+		}
+		return false
+	})
+	return m
 }
