@@ -6,6 +6,7 @@
 #   bench/run.sh http                 requests/s for a cached feed and a 304, feedpub vs nginx (wrk)
 #   bench/run.sh memory 100000        daemon memory with N articles in the catalog
 #   bench/run.sh go                   the Go benchmarks (parsing, rendering, serving, publish latency)
+#   bench/run.sh lines 100000         log lines of a first import at the default level (must fit a screen)
 #
 # Needs: GNU time (/usr/bin/time), and for http: wrk and nginx (apt-get install time wrk nginx-light).
 set -euo pipefail
@@ -105,10 +106,24 @@ EOF
   kill -TERM $fpid $npid; wait $fpid $npid 2>/dev/null || true
 }
 
+lines_bench() { # a first import at the default log level prints at most a screen, then a summary
+  local n=$1 d log=$work/lines.log
+  d=$(gen "$n")
+  rm -rf "$work/out-lines" "$work/lines.db"*
+  "$bin" build --dir "$d" --out "$work/out-lines" --state "$work/lines.db" --base-url https://bench.example.org/ 2>"$log"
+  local lines
+  lines=$(wc -l <"$log")
+  echo "## first import of $n articles: $lines log lines at the default level"
+  cat "$log"
+  [ "$lines" -le 24 ] || { echo "more than a screen (24 lines)"; exit 1; }
+  tail -1 "$log" | grep -q 'msg=summary' || { echo "the last line is not the summary"; exit 1; }
+}
+
 case ${1:-} in
   build) shift; build_bench "${@:-10000}" ;;
   memory) memory_bench "${2:-100000}" ;;
   http) http_bench ;;
+  lines) lines_bench "${2:-100000}" ;;
   go) go test -run '^$' -bench . -benchmem ./... ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac
