@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -65,8 +66,14 @@ type Settings struct {
 	LogFormat string
 	LogLevel  string
 
-	// File is the config file that was read, if any; SIGHUP reads it again.
-	File string
+	// File is the config file that was read, if any; SIGHUP reads it again. Searched lists
+	// the paths looked at when none was read, for the start-up log.
+	File     string
+	Searched []string
+
+	// AuthorityFrom says where Authority came from: "authority" (set), "base_url" (set, its
+	// host) or "default" (the host of the default base URL, http://ADDR/).
+	AuthorityFrom string
 }
 
 // Defaults returns the settings used when no source says otherwise. A default that a package
@@ -92,96 +99,169 @@ func Defaults() Settings {
 }
 
 // key is one setting: its name in the file (snake_case), as a flag (kebab-case) and in the
-// environment (FEEDPUB_UPPER_CASE), and how a string form of its value is applied.
+// environment (FEEDPUB_UPPER_CASE), the placeholder help shows for its value, and how a string
+// form of its value is applied and shown.
 type key struct {
-	name  string
-	usage string
-	set   func(s *Settings, v string) error
+	name      string
+	arg       string // e.g. DURATION; "" for a boolean
+	usage     string
+	serveOnly bool // means something only to the running daemon (serve)
+	set       func(s *Settings, v string) error
+	get       func(s *Settings) string
 }
 
-func str(p func(*Settings) *string) func(*Settings, string) error {
-	return func(s *Settings, v string) error { *p(s) = v; return nil }
+func strKey(name, arg, usage string, p func(*Settings) *string) key {
+	return key{name: name, arg: arg, usage: usage,
+		set: func(s *Settings, v string) error { *p(s) = v; return nil },
+		get: func(s *Settings) string { return *p(s) }}
 }
 
-func dur(p func(*Settings) *time.Duration) func(*Settings, string) error {
-	return func(s *Settings, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return err
-		}
-		*p(s) = d
-		return nil
-	}
+// durKey is a duration of zero or more: a negative settle, rescan or drain has no meaning and
+// would fail later, after a catalog was created.
+func durKey(name, usage string, p func(*Settings) *time.Duration) key {
+	return key{name: name, arg: "DURATION", usage: usage, serveOnly: true,
+		set: func(s *Settings, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("want a duration of 0 or more, like 250ms or 10m")
+			}
+			*p(s) = d
+			return nil
+		},
+		get: func(s *Settings) string { return p(s).String() }}
 }
+
+func serveOnly(k key) key { k.serveOnly = true; return k }
 
 var keys = []key{
-	{"dir", "directory of articles to publish", str(func(s *Settings) *string { return &s.Dir })},
-	{"out", "also write the static site (feeds and pages) into this directory", str(func(s *Settings) *string { return &s.Out })},
-	{"state", "catalog file (default: under $XDG_STATE_HOME/feedpub, one per article directory)", str(func(s *Settings) *string { return &s.State })},
-	{"addr", "HTTP listen address", str(func(s *Settings) *string { return &s.Addr })},
-	{"base_url", "public URL the site is served at (default: http://ADDR/)", str(func(s *Settings) *string { return &s.BaseURL })},
-	{"title", "site title", str(func(s *Settings) *string { return &s.Title })},
-	{"description", "site description", str(func(s *Settings) *string { return &s.Description })},
-	{"language", "site language (BCP 47)", str(func(s *Settings) *string { return &s.Language })},
-	{"author", "default author for articles that name none", str(func(s *Settings) *string { return &s.Author })},
-	{"author_email", "default author's e-mail", str(func(s *Settings) *string { return &s.AuthorEmail })},
-	{"authority", "tag: URI authority for new entry ids (default: base URL host)", str(func(s *Settings) *string { return &s.Authority })},
-	{"feed_id", "Atom feed id (default: minted once per catalog)", str(func(s *Settings) *string { return &s.FeedID })},
-	{"feed_size", "number of entries in each feed", func(s *Settings, v string) error {
+	strKey("dir", "DIR", "directory of articles to publish", func(s *Settings) *string { return &s.Dir }),
+	strKey("out", "DIR", "also write the static site (feeds and pages) into this directory", func(s *Settings) *string { return &s.Out }),
+	strKey("state", "FILE", "catalog file (default: under $XDG_STATE_HOME/feedpub, one per article directory)", func(s *Settings) *string { return &s.State }),
+	serveOnly(strKey("addr", "ADDR", "HTTP listen address", func(s *Settings) *string { return &s.Addr })),
+	strKey("base_url", "URL", "public URL the site is served at (default: http://ADDR/)", func(s *Settings) *string { return &s.BaseURL }),
+	strKey("title", "TEXT", "site title", func(s *Settings) *string { return &s.Title }),
+	strKey("description", "TEXT", "site description", func(s *Settings) *string { return &s.Description }),
+	strKey("language", "TAG", "site language (BCP 47)", func(s *Settings) *string { return &s.Language }),
+	strKey("author", "NAME", "default author for articles that name none", func(s *Settings) *string { return &s.Author }),
+	strKey("author_email", "EMAIL", "default author's e-mail", func(s *Settings) *string { return &s.AuthorEmail }),
+	strKey("authority", "HOST", "tag: URI authority for new entry ids (default: base URL host)", func(s *Settings) *string { return &s.Authority }),
+	strKey("feed_id", "URI", "Atom feed id (default: minted once per catalog)", func(s *Settings) *string { return &s.FeedID }),
+	{name: "feed_size", arg: "N", usage: "number of entries in each feed", set: func(s *Settings, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return fmt.Errorf("want a positive whole number, got %q", v)
+			return fmt.Errorf("want a positive whole number")
 		}
 		s.FeedSize = n
 		return nil
-	}},
-	{"timezone", "IANA zone for dates written without one", str(func(s *Settings) *string { return &s.Timezone })},
-	{"max_size", "largest article file accepted, in bytes", func(s *Settings, v string) error {
+	}, get: func(s *Settings) string { return strconv.Itoa(s.FeedSize) }},
+	strKey("timezone", "ZONE", "IANA zone for dates written without one", func(s *Settings) *string { return &s.Timezone }),
+	{name: "max_size", arg: "BYTES", usage: "largest article file accepted, in bytes", set: func(s *Settings, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			return fmt.Errorf("want a positive number of bytes, got %q", v)
+			return fmt.Errorf("want a positive number of bytes")
 		}
 		s.MaxSize = n
 		return nil
-	}},
-	{"keep_removed", "keep deleted articles in the feeds", func(s *Settings, v string) error {
+	}, get: func(s *Settings) string { return strconv.FormatInt(s.MaxSize, 10) }},
+	{name: "keep_removed", usage: "keep deleted articles in the feeds", set: func(s *Settings, v string) error {
 		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
 		s.KeepRemoved = b
-		return err
-	}},
-	{"settle", "quiet time before a changed file is read", dur(func(s *Settings) *time.Duration { return &s.Settle })},
-	{"rescan", "interval of the full safety reconcile (0 disables)", dur(func(s *Settings) *time.Duration { return &s.Rescan })},
-	{"max_age", "Cache-Control max-age of served feeds", dur(func(s *Settings) *time.Duration { return &s.MaxAge })},
-	{"drain", "how long shutdown waits for requests in flight", dur(func(s *Settings) *time.Duration { return &s.Drain })},
-	{"log_format", "log format: text or json", str(func(s *Settings) *string { return &s.LogFormat })},
-	{"log_level", "log level: debug, info, warn or error", str(func(s *Settings) *string { return &s.LogLevel })},
+		return nil
+	}, get: func(s *Settings) string { return strconv.FormatBool(s.KeepRemoved) }},
+	durKey("settle", "quiet time before a changed file is read", func(s *Settings) *time.Duration { return &s.Settle }),
+	durKey("rescan", "interval of the full safety reconcile (0 disables)", func(s *Settings) *time.Duration { return &s.Rescan }),
+	durKey("max_age", "Cache-Control max-age of served feeds", func(s *Settings) *time.Duration { return &s.MaxAge }),
+	durKey("drain", "how long shutdown waits for requests in flight", func(s *Settings) *time.Duration { return &s.Drain }),
+	strKey("log_format", "FORMAT", "log format: text or json", func(s *Settings) *string { return &s.LogFormat }),
+	strKey("log_level", "LEVEL", "log level: debug, info, warn or error", func(s *Settings) *string { return &s.LogLevel }),
 }
 
 func flagName(k string) string { return strings.ReplaceAll(k, "_", "-") }
 func envName(k string) string  { return "FEEDPUB_" + strings.ToUpper(k) }
 
-// Flags registers every setting on fs and returns a function that resolves the final settings
-// once fs has been parsed. The names restrict which settings the command offers; none means all.
+// flagValue records a flag's value for Resolve; its String is the default help shows.
+type flagValue struct {
+	k     key
+	given map[string]string
+	def   string
+}
+
+func (f *flagValue) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.def
+}
+
+func (f *flagValue) Set(v string) error {
+	// Checked now, so that a bad value is reported as the flag's and nothing runs.
+	s := Defaults()
+	if err := f.k.set(&s, v); err != nil {
+		return err
+	}
+	f.given[f.k.name] = v
+	return nil
+}
+
+// IsBoolFlag lets "--keep-removed" stand for "--keep-removed=true".
+func (f *flagValue) IsBoolFlag() bool { return f.k.arg == "" }
+
+// Flags registers the named settings on fs (none: all of them) and --config, and returns a
+// function that resolves the final settings once fs has been parsed. Each flag's DefValue is
+// its default, shown by help.
 func Flags(fs *flag.FlagSet, names ...string) func() (Settings, error) {
 	offered := map[string]bool{}
 	for _, n := range names {
 		offered[n] = true
 	}
 	given := map[string]string{}
+	def := Defaults()
 	for _, k := range keys {
 		if len(names) > 0 && !offered[k.name] {
 			continue
 		}
-		fs.Func(flagName(k.name), k.usage, func(v string) error {
-			given[k.name] = v
-			return nil
-		})
+		fs.Var(&flagValue{k: k, given: given, def: k.get(&def)}, flagName(k.name), k.usage)
 	}
 	var file string
 	fs.StringVar(&file, "config", "", "TOML config file (default: $FEEDPUB_CONFIG, else ./"+DefaultFile+" if present)")
 	return func() (Settings, error) {
 		return Resolve(file, os.LookupEnv, given)
 	}
+}
+
+// Key describes one setting for help and the README.
+type Key struct {
+	Name      string // in the config file: base_url
+	Flag      string // --base-url
+	Env       string // FEEDPUB_BASE_URL
+	Arg       string // placeholder for the value: URL ("" for a boolean)
+	Usage     string
+	Default   string // as a flag value; "" when there is none or it is derived
+	ServeOnly bool   // meaningful only to `feedpub serve`
+}
+
+// Keys lists every setting in the order help and the README show them.
+func Keys() []Key {
+	def := Defaults()
+	out := make([]Key, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, Key{Name: k.name, Flag: "--" + flagName(k.name), Env: envName(k.name), Arg: k.arg,
+			Usage: k.usage, Default: k.get(&def), ServeOnly: k.serveOnly})
+	}
+	return out
+}
+
+// Lookup returns the setting whose flag is --flag.
+func Lookup(flag string) (Key, bool) {
+	for _, k := range Keys() {
+		if k.Flag == "--"+flag {
+			return k, true
+		}
+	}
+	return Key{}, false
 }
 
 // Resolve applies, over the defaults, the config file (explicit path, else $FEEDPUB_CONFIG, else
@@ -221,6 +301,11 @@ func (s *Settings) readFile(file string, explicit bool) error {
 	raw := map[string]any{}
 	_, err := toml.DecodeFile(file, &raw)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		abs, aerr := filepath.Abs(file)
+		if aerr != nil {
+			abs = file
+		}
+		s.Searched = []string{abs}
 		return nil
 	}
 	if err != nil {
@@ -260,11 +345,18 @@ func (s *Settings) readFile(file string, explicit bool) error {
 func (s *Settings) finish() error {
 	loc, err := time.LoadLocation(s.Timezone)
 	if err != nil {
-		return fmt.Errorf("%w: timezone %q: %v", ErrInvalid, s.Timezone, err)
+		return fmt.Errorf("%w: timezone %q: not a known zone; want an IANA name like Asia/Seoul or UTC", ErrInvalid, s.Timezone)
 	}
 	s.Location = loc
+	s.AuthorityFrom = "authority"
+	if s.Authority == "" {
+		s.AuthorityFrom = "base_url"
+	}
 	if s.BaseURL == "" {
 		s.BaseURL = "http://" + s.Addr + "/"
+		if s.Authority == "" {
+			s.AuthorityFrom = "default"
+		}
 	}
 	// The feed renderer and the catalog judge these; asking them here refuses a bad value
 	// with the setting's name, before anything is opened.
@@ -297,6 +389,9 @@ func (s *Settings) finish() error {
 	default:
 		return fmt.Errorf("%w: log_format %q: want text or json", ErrInvalid, s.LogFormat)
 	}
+	if _, err := s.Level(); err != nil {
+		return err
+	}
 	if _, err := net.ResolveTCPAddr("tcp", s.Addr); err != nil {
 		return fmt.Errorf("%w: addr %q: %v", ErrInvalid, s.Addr, err)
 	}
@@ -323,11 +418,26 @@ func defaultState(dir string) (string, error) {
 	return filepath.Join(root, "feedpub", name), nil
 }
 
-// Keys lists every setting as (file key, flag, environment variable, usage), for the README.
-func Keys() [][4]string {
-	out := make([][4]string, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, [4]string{k.name, "--" + flagName(k.name), envName(k.name), k.usage})
+// Level is LogLevel as a slog level.
+func (s Settings) Level() (slog.Level, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(s.LogLevel)); err != nil {
+		return 0, fmt.Errorf("%w: log_level %q: want debug, info, warn or error", ErrInvalid, s.LogLevel)
 	}
-	return out
+	return lv, nil
+}
+
+// ProvisionalAuthority returns, when new entry ids would be minted from an authority that is
+// a loopback address or was never chosen (the host of the default base URL), what to set
+// instead; "" when the authority was chosen. Ids are permanent, so this is worth a warning.
+func (s Settings) ProvisionalAuthority() string {
+	host := s.Authority
+	loopback := host == "localhost" || strings.HasSuffix(host, ".localhost")
+	if ip := net.ParseIP(host); ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		loopback = true
+	}
+	if !loopback && s.AuthorityFrom != "default" {
+		return ""
+	}
+	return "set base_url (or authority) to the site's public address, e.g. base_url = \"https://news.example.org/\", before the first run in production"
 }

@@ -144,9 +144,65 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range Keys() {
-		row := "| `" + k[0] + "` | `" + k[1] + "` | `" + k[2] + "` |"
+		row := "| `" + k.Name + "` | `" + k.Flag + "` | `" + k.Env + "` |"
 		if !strings.Contains(string(readme), row) {
 			t.Errorf("README.md has no settings row starting %s", row)
 		}
+	}
+}
+
+func TestNegativeDurationsRefused(t *testing.T) {
+	for _, k := range []string{"settle", "rescan", "max_age", "drain"} {
+		if _, err := Resolve("", env(map[string]string{"FEEDPUB_CONFIG": "", "XDG_STATE_HOME": "/x"}), map[string]string{k: "-1s"}); err == nil ||
+			!strings.Contains(err.Error(), "0 or more") {
+			t.Errorf("%s = -1s: %v", k, err)
+		}
+	}
+}
+
+func TestProvisionalAuthority(t *testing.T) {
+	for _, c := range []struct {
+		flags map[string]string
+		warn  bool
+	}{
+		{map[string]string{}, true}, // base URL and authority both defaulted
+		{map[string]string{"base_url": "http://localhost:8080/"}, true},
+		{map[string]string{"base_url": "http://127.0.0.2/"}, true},
+		{map[string]string{"base_url": "https://news.example.org/"}, false},
+		{map[string]string{"authority": "news.example.org"}, false},
+		{map[string]string{"base_url": "https://news.example.org/", "authority": "localhost"}, true},
+	} {
+		c.flags["state"] = "/tmp/s.db"
+		s, err := Resolve("", env(map[string]string{"FEEDPUB_CONFIG": ""}), c.flags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.ProvisionalAuthority(); (got != "") != c.warn || (got != "" && !strings.Contains(got, "base_url")) {
+			t.Errorf("%v: ProvisionalAuthority() = %q, want warning %v", c.flags, got, c.warn)
+		}
+	}
+}
+
+func TestSearchedWhenNoFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := Resolve("", env(map[string]string{"XDG_STATE_HOME": "/x"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if s.File != "" || len(s.Searched) != 1 || s.Searched[0] != filepath.Join(wd, DefaultFile) {
+		t.Errorf("File %q Searched %v", s.File, s.Searched)
+	}
+}
+
+func TestKeysShowDefaults(t *testing.T) {
+	want := map[string]string{"--settle": "250ms", "--feed-size": "50", "--dir": "seeds", "--addr": "127.0.0.1:8080", "--base-url": ""}
+	for _, k := range Keys() {
+		if w, ok := want[k.Flag]; ok && k.Default != w {
+			t.Errorf("%s default %q, want %q", k.Flag, k.Default, w)
+		}
+	}
+	if k, ok := Lookup("addr"); !ok || !k.ServeOnly {
+		t.Errorf("--addr is not serve-only: %+v", k)
 	}
 }
