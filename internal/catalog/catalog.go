@@ -47,6 +47,7 @@ var ErrDuplicateID = errors.New("declared id is already used by another article"
 // Catalog is an open catalog. Queries may run concurrently; reconciles are serialised.
 type Catalog struct {
 	cfg       Config
+	path      string // the SQLite file, absolute
 	authority string
 	db        *sql.DB
 	lock      *os.File
@@ -95,7 +96,7 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{cfg: cfg, authority: auth, lock: lock, now: cfg.Now, log: cfg.Logger}
+	c := &Catalog{cfg: cfg, path: path, authority: auth, lock: lock, now: cfg.Now, log: cfg.Logger}
 	if c.now == nil {
 		c.now = time.Now
 	}

@@ -25,6 +25,13 @@ func (c *Catalog) migrate(ctx context.Context) error {
 	if version > len(migrations) {
 		return fmt.Errorf("schema version %d is newer than this feedpub understands (%d)", version, len(migrations))
 	}
+	// A catalog holds every id ever minted: before an upgrade changes it, keep a copy. A new,
+	// empty catalog (version 0) has nothing to lose.
+	if version > 0 && version < len(migrations) {
+		if err := c.backupBeforeMigration(ctx, version, len(migrations)); err != nil {
+			return err
+		}
+	}
 	for v := version + 1; v <= len(migrations); v++ {
 		if err := c.migrateTo(ctx, v); err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
