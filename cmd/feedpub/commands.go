@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -22,28 +20,6 @@ import (
 	"github.com/feedpub/feedpub/internal/watch"
 	"golang.org/x/sync/errgroup"
 )
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
-// settings parses a command's flags and resolves them with the environment and config file.
-func settings(name string, args []string, stderr io.Writer, keys ...string) (config.Settings, []string, func() (config.Settings, error), error) {
-	fs := flag.NewFlagSet("feedpub "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	resolve := config.Flags(fs, keys...)
-	if err := fs.Parse(args); err != nil {
-		return config.Settings{}, nil, nil, err
-	}
-	s, err := resolve()
-	if err != nil {
-		return s, nil, nil, fmt.Errorf("%w: %w", errUsage, err)
-	}
-	return s, fs.Args(), resolve, nil
-}
 
 func openCatalog(ctx context.Context, s config.Settings, log *slog.Logger) (*catalog.Catalog, error) {
 	return catalog.Open(ctx, catalog.Config{
@@ -87,26 +63,24 @@ func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog,
 type daemonParts struct {
 	s       config.Settings
 	resolve func() (config.Settings, error)
+	force   bool
 	log     *slog.Logger
 	cat     *catalog.Catalog
 	pc      publish.Config
 }
 
-func open(ctx context.Context, name string, args []string, stderr io.Writer) (*daemonParts, error) {
-	s, rest, resolve, err := settings(name, args, stderr)
+func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
+	s, resolve, force, err := inv.parse()
 	if err != nil {
 		return nil, err
 	}
-	if len(rest) > 0 {
-		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, rest)
-	}
-	if name == "build" && s.Out == "" {
-		return nil, fmt.Errorf("%w: --out is required", errUsage)
-	}
-	log, err := newLogger(stderr, s.LogFormat, s.LogLevel)
-	if err != nil {
+	if err := inv.operands(0, 0); err != nil {
 		return nil, err
 	}
+	if inv.cmd.name == "build" && s.Out == "" {
+		return nil, usageError("--out DIR is required: the directory to write the site into")
+	}
+	log := newLogger(inv.stderr, s)
 	if fi, err := os.Stat(s.Dir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("article directory %s: not a directory (create it or pass --dir)", s.Dir)
 	}
@@ -119,11 +93,11 @@ func open(ctx context.Context, name string, args []string, stderr io.Writer) (*d
 		cat.Close()
 		return nil, err
 	}
-	return &daemonParts{s: s, resolve: resolve, log: log, cat: cat, pc: pc}, nil
+	return &daemonParts{s: s, resolve: resolve, force: force, log: log, cat: cat, pc: pc}, nil
 }
 
-func build(ctx context.Context, args []string, stderr io.Writer) error {
-	p, err := open(ctx, "build", args, stderr)
+func build(ctx context.Context, inv *invocation) error {
+	p, err := open(ctx, inv)
 	if err != nil {
 		return err
 	}
@@ -142,8 +116,8 @@ func build(ctx context.Context, args []string, stderr io.Writer) error {
 	return p.cat.Close()
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	p, err := open(ctx, "serve", args, stderr)
+func serve(ctx context.Context, inv *invocation) error {
+	p, err := open(ctx, inv)
 	if err != nil {
 		return err
 	}
@@ -258,15 +232,16 @@ func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), k
 	}
 }
 
-func inspect(args []string, stdout, stderr io.Writer) error {
-	s, files, _, err := settings("inspect", args, stderr, "timezone", "max_size")
+func inspect(_ context.Context, inv *invocation) error {
+	s, _, _, err := inv.parse()
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		return fmt.Errorf("%w: name at least one FILE", errUsage)
+	if err := inv.operands(1, -1); err != nil {
+		return err
 	}
-	enc := json.NewEncoder(stdout)
+	files := inv.args
+	enc := json.NewEncoder(inv.stdout)
 	enc.SetEscapeHTML(false)
 	failed := false
 	for _, f := range files {
@@ -285,5 +260,23 @@ func inspect(args []string, stdout, stderr io.Writer) error {
 	if failed {
 		return errReported
 	}
+	return nil
+}
+
+func backup(ctx context.Context, inv *invocation) error {
+	s, _, _, err := inv.parse()
+	if err != nil {
+		return err
+	}
+	if err := inv.operands(1, 1); err != nil {
+		return err
+	}
+	log := newLogger(inv.stderr, s)
+	rep, err := catalog.Backup(ctx, s.State, inv.args[0])
+	if err != nil {
+		return err
+	}
+	log.Info("backup written", "state", s.State, "backup", rep.Path, "entries", rep.Entries, "bytes", rep.Bytes,
+		"duration_ms", rep.Duration.Milliseconds())
 	return nil
 }
