@@ -58,6 +58,9 @@ type Catalog struct {
 	// only under mu.
 	mu  sync.Mutex
 	seq int64
+	// reparse: the parse settings changed since the entries were read (checkParseSettings);
+	// the next full reconcile reads every file. Guarded by mu.
+	reparse bool
 }
 
 // Keys of the internal state table (kept apart from meta so callers cannot clobber them).
@@ -162,7 +165,7 @@ func (c *Catalog) initState(ctx context.Context) error {
 			return fmt.Errorf("state %s: %w", stateSeq, err)
 		}
 	}
-	return nil
+	return c.checkParseSettings(ctx)
 }
 
 func (c *Catalog) state(ctx context.Context, key string) (string, error) {

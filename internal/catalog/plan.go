@@ -40,6 +40,7 @@ type job struct {
 	size, mtime int64
 	live        *liveRow // the live entry at this path; nil if none
 	rejected    bool     // a rejects row exists for this path
+	reparse     bool     // parse even if the bytes are those stored (the parse settings changed)
 }
 
 // plan is what a reconcile has to do, decided from stat alone.
@@ -54,6 +55,7 @@ type plan struct {
 	// gone reports whether the file of a live entry no longer exists (as an article); a new
 	// file with that entry's content (or declared id) is then the same article, moved.
 	gone func(rel string) bool
+	reparse bool // read every file: the parse settings changed (full reconcile only)
 }
 
 func (c *Catalog) abs(rel string) string {
@@ -77,7 +79,7 @@ func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{}
+	p := &plan{reparse: c.reparse}
 	// Entries under a directory the walk could not read are kept: a permission slip or a flaky
 	// mount must not remove articles from the feed.
 	var unreadable []string
@@ -177,6 +179,10 @@ func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 func (p *plan) consider(rel string, size, mtime int64, lr *liveRow, rj *rejRow) {
 	if lr != nil {
 		lr.seen = true
+	}
+	if p.reparse {
+		p.jobs = append(p.jobs, job{rel: rel, size: size, mtime: mtime, live: lr, rejected: rj != nil, reparse: true})
+		return
 	}
 	// Rejected before and untouched since: reading it again would only repeat the rejection.
 	// This comes first so that a broken edit of a live entry is not re-read on every Reconcile.

@@ -59,7 +59,9 @@ func (c *Catalog) readFile(ctx context.Context, t *task) {
 	h.Sum(t.hash[:0])
 	if t.live != nil && t.hash == t.live.hash {
 		t.same = true
-		return
+		if !t.reparse {
+			return
+		}
 	}
 	art, err := article.ParseFile(abs, c.cfg.Article)
 	if err != nil {
@@ -67,7 +69,7 @@ func (c *Catalog) readFile(ctx context.Context, t *task) {
 			t.missing = true
 			return
 		}
-		t.err = err
+		t.err, t.same = err, false
 		return
 	}
 	t.art = art

@@ -185,6 +185,15 @@ func (w *writer) applyOne(ctx context.Context, t *task) error {
 		return w.putReject(ctx, t, "draft")
 	case t.err != nil:
 		return w.reject(ctx, t, t.err, t.live != nil)
+	case t.same && t.art != nil:
+		// Parsed again under new parse settings: an update if it now reads differently.
+		if changed, err := w.reread(ctx, t); err != nil || changed {
+			if err == nil && t.rejected {
+				err = w.delReject(ctx, t.rel)
+			}
+			return err
+		}
+		fallthrough
 	case t.same:
 		// A touch: only the stat is new. Storing it keeps the next reconcile from reading again.
 		if _, err := w.stmt.setStat.ExecContext(ctx, t.size, t.mtime, t.live.row); err != nil {

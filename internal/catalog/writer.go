@@ -306,7 +306,18 @@ func (w *writer) finish(ctx context.Context) error {
 	if err := w.setState(ctx, stateLastSync, fmt.Sprint(w.now.Unix())); err != nil {
 		return err
 	}
-	return w.commit(ctx)
+	if w.p.reparse {
+		if err := w.setState(ctx, stateParse, w.c.parseSettings()); err != nil {
+			return err
+		}
+	}
+	if err := w.commit(ctx); err != nil {
+		return err
+	}
+	if w.p.reparse {
+		w.c.reparse = false
+	}
+	return nil
 }
 
 func encodeLists(art *article.Article) (authors, categories string, err error) {
