@@ -32,6 +32,11 @@ type Config struct {
 	KeepRemoved bool            // removed articles stay listed (marked Removed) instead of leaving the feed
 	Now         func() time.Time
 	Logger      *slog.Logger // nil = discard
+
+	// Progress, if set, is told how far a bulk reconcile (more than a few files) has come:
+	// (0, total) first, then after each file, (total, total) last whatever the outcome. It is
+	// called from one goroutine and must be quick.
+	Progress func(done, total int)
 }
 
 // ErrLocked is returned (wrapped, naming the lock file) when another process holds the catalog.

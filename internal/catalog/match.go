@@ -122,7 +122,7 @@ func (w *writer) update(ctx context.Context, t *task) error {
 		return err
 	}
 	w.rep.Updated = append(w.rep.Updated, Change{t.rel, st.id, st.slug})
-	w.c.log.Info("catalog updated", "path", t.rel, "id", st.id)
+	w.logEntry(ctx, "catalog updated", "path", t.rel, "id", st.id)
 	return nil
 }
 
@@ -136,10 +136,10 @@ func (w *writer) reclaim(ctx context.Context, st stored, t *task) error {
 	ch := Change{t.rel, st.id, st.slug}
 	if st.path == t.rel {
 		w.rep.Added = append(w.rep.Added, ch)
-		w.c.log.Info("catalog restored", "path", t.rel, "id", st.id, "content_changed", changed)
+		w.logEntry(ctx, "catalog restored", "path", t.rel, "id", st.id, "content_changed", changed)
 	} else {
 		w.rep.Moved = append(w.rep.Moved, ch)
-		w.c.log.Info("catalog moved", "path", t.rel, "from", st.path, "id", st.id, "content_changed", changed)
+		w.logEntry(ctx, "catalog moved", "path", t.rel, "from", st.path, "id", st.id, "content_changed", changed)
 	}
 	return nil
 }

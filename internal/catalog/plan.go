@@ -54,7 +54,7 @@ type plan struct {
 	reclaimable bool
 	// gone reports whether the file of a live entry no longer exists (as an article); a new
 	// file with that entry's content (or declared id) is then the same article, moved.
-	gone func(rel string) bool
+	gone    func(rel string) bool
 	reparse bool // read every file: the parse settings changed (full reconcile only)
 }
 

@@ -108,6 +108,7 @@ func (c *Catalog) Each(ctx context.Context, sinceSeq int64, fn func(Entry) error
 // Stats summarises the catalog.
 type Stats struct {
 	Live, Removed int
+	Rejected      int // files that could not be published (drafts not counted)
 	Seq           int64
 	LastChange    time.Time // zero if nothing was ever published
 	LastSync      time.Time // zero before the first reconcile
@@ -126,6 +127,9 @@ func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
 	s.Removed = all - s.Live
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM rejects WHERE reason != 'draft'`).Scan(&s.Rejected); err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
 	for _, f := range []struct {
 		key string
 		set func(int64)

@@ -28,6 +28,24 @@ type Report struct {
 	Unchanged                      int
 	Read                           int // article files opened and read (0 on a no-change reconcile)
 	Duration                       time.Duration
+
+	bulk bool // logged as a bulk reconcile: per-entry lines at debug, only the first rejections
+}
+
+// Reasons counts the rejections by cause ("file is empty": 3), for summaries.
+func (r Report) Reasons() map[string]int {
+	out := map[string]int{}
+	for _, rj := range r.Rejected {
+		reason := article.Reason(rj.Err)
+		switch {
+		case errors.Is(rj.Err, ErrDuplicateID):
+			reason = ErrDuplicateID.Error()
+		case reason == "":
+			reason = "could not be read"
+		}
+		out[reason]++
+	}
+	return out
 }
 
 // Changed reports whether the feed content changed (rejections alone change nothing).
@@ -72,7 +90,13 @@ func (c *Catalog) reconcile(ctx context.Context, kind string,
 func (c *Catalog) logReport(kind string, rep Report, err error) {
 	attrs := []any{"kind", kind, "added", len(rep.Added), "updated", len(rep.Updated),
 		"removed", len(rep.Removed), "moved", len(rep.Moved), "rejected", len(rep.Rejected),
-		"unchanged", rep.Unchanged, "read", rep.Read, "duration", rep.Duration}
+		"unchanged", rep.Unchanged, "read", rep.Read, "duration_ms", rep.Duration.Milliseconds()}
+	if len(rep.Rejected) > 0 {
+		attrs = append(attrs, "reasons", rep.Reasons())
+	}
+	if n := len(rep.Rejected) - maxRejectLines; n > 0 && rep.bulk {
+		attrs = append(attrs, "rejections_not_listed", n)
+	}
 	if err != nil {
 		c.log.Error("catalog reconcile failed", append(attrs, "err", err)...)
 		return
@@ -115,7 +139,13 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 		}
 	}()
 
-	w := &writer{c: c, p: p, now: c.now().UTC().Truncate(time.Second)}
+	w := &writer{c: c, p: p, now: c.now().UTC().Truncate(time.Second),
+		bulk: len(p.jobs)+len(p.vanished) > bulkThreshold}
+	w.rep.bulk = w.bulk
+	if w.bulk {
+		w.progress(0)
+		defer w.progress(len(p.jobs))
+	}
 	w.rep.Unchanged = p.unchanged
 	err := w.begin(ctx)
 	for t := range order {
@@ -145,6 +175,10 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 func (w *writer) apply(ctx context.Context, t *task) error {
 	if t.read {
 		w.rep.Read++
+	}
+	if w.bulk {
+		w.applied++
+		w.progress(w.applied)
 	}
 	if err := w.applyOne(ctx, t); err != nil {
 		return err
@@ -221,4 +255,11 @@ func (w *writer) applyOne(ctx context.Context, t *task) error {
 		return w.delReject(ctx, t.rel)
 	}
 	return nil
+}
+
+// progress tells Config.Progress how many of the plan's files are applied.
+func (w *writer) progress(done int) {
+	if f := w.c.cfg.Progress; f != nil {
+		f(done, len(w.p.jobs))
+	}
 }

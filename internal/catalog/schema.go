@@ -36,7 +36,13 @@ func (c *Catalog) migrate(ctx context.Context) error {
 		if err := c.migrateTo(ctx, v); err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
+		if version == 0 {
+			continue // a new catalog: one line below, not one per step
+		}
 		c.log.Info("catalog migrated", "version", v)
+	}
+	if version == 0 {
+		c.log.Info("catalog created", "path", c.path, "schema", len(migrations))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
@@ -71,6 +72,36 @@ type writer struct {
 	n     int        // files applied in the open transaction
 	seq0  int64      // c.seq when the open transaction began, restored on rollback
 	dirty bool       // the open transaction advanced seq
+
+	// A bulk reconcile (a first import) logs per-entry lines at debug and only its first
+	// rejections at warn: a summary line says the rest (logReport).
+	bulk        bool
+	rejectLines int
+	applied     int // files applied so far, for Config.Progress
+}
+
+// bulkThreshold is the most files a reconcile may touch and still log a line per entry: the
+// steady state of edits and drops stays visible line by line, a first import does not flood.
+const bulkThreshold = 20
+
+// maxRejectLines is how many rejections a bulk reconcile logs one by one.
+const maxRejectLines = 10
+
+func (w *writer) logEntry(ctx context.Context, msg string, attrs ...any) {
+	level := slog.LevelInfo
+	if w.bulk {
+		level = slog.LevelDebug
+	}
+	w.c.log.Log(ctx, level, msg, attrs...)
+}
+
+func (w *writer) logReject(ctx context.Context, msg string, attrs ...any) {
+	level := slog.LevelWarn
+	if w.bulk && w.rejectLines >= maxRejectLines {
+		level = slog.LevelDebug
+	}
+	w.rejectLines++
+	w.c.log.Log(ctx, level, msg, attrs...)
 }
 
 // begin opens the next transaction and prepares the statements on it.
@@ -170,7 +201,7 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 		} else if k == 1 {
 			w.bumpSeq()
 			w.rep.Added = append(w.rep.Added, Change{t.rel, id, slug})
-			w.c.log.Info("catalog added", "path", t.rel, "id", id, "slug", slug)
+			w.logEntry(ctx, "catalog added", "path", t.rel, "id", id, "slug", slug)
 			return nil
 		}
 		if n >= maxSlugTries {
@@ -248,7 +279,7 @@ func (w *writer) remove(ctx context.Context, row int64, rel, reason string) erro
 	w.bumpSeq()
 	w.p.reclaimable = true
 	w.rep.Removed = append(w.rep.Removed, Change{rel, id, slug})
-	w.c.log.Info("catalog removed", "path", rel, "id", id, "reason", reason)
+	w.logEntry(ctx, "catalog removed", "path", rel, "id", id, "reason", reason)
 	return nil
 }
 
@@ -257,11 +288,12 @@ func (w *writer) remove(ctx context.Context, row int64, rel, reason string) erro
 // so the file is not read again until it changes.
 func (w *writer) reject(ctx context.Context, t *task, err error, keptLive bool) error {
 	w.rep.Rejected = append(w.rep.Rejected, Rejection{t.rel, err})
+	msg := "catalog rejected"
 	if keptLive {
-		w.c.log.Warn("catalog rejected; keeping the last good version", "path", t.rel, "reason", err)
-	} else {
-		w.c.log.Warn("catalog rejected", "path", t.rel, "reason", err)
+		msg = "catalog rejected; keeping the last good version"
 	}
+	// The path is its own field; the reason leaves out the file name the error starts with.
+	w.logReject(ctx, msg, "path", t.rel, "reason", article.Detail(err, w.c.abs(t.rel), t.rel))
 	if t.transient || errors.Is(err, ErrDuplicateID) {
 		return nil
 	}
