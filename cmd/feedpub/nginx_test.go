@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/feedpub/feedpub/internal/testfix"
+
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -187,7 +189,7 @@ func checkServed(t *testing.T, base, path, ctype string, want []byte) {
 func TestNginxStatic(t *testing.T) {
 	nginx := lookTool(t, "nginx", "nginx", "/usr/sbin/nginx")
 	dir, out := t.TempDir(), t.TempDir()
-	drop(t, dir, seedName, readSeed(t))
+	drop(t, dir, testfix.SeedName, testfix.Seed(t))
 	cmd := exec.Command(binary, "build", "--dir", dir, "--out", out, "--state", filepath.Join(t.TempDir(), "s.db"),
 		"--base-url", "https://news.example.org/", "--timezone", "Asia/Seoul")
 	cmd.Dir = t.TempDir()
@@ -228,7 +230,7 @@ func TestNginxStatic(t *testing.T) {
 func TestNginxProxy(t *testing.T) {
 	nginx := lookTool(t, "nginx", "nginx", "/usr/sbin/nginx")
 	dir := t.TempDir()
-	drop(t, dir, seedName, readSeed(t))
+	drop(t, dir, testfix.SeedName, testfix.Seed(t))
 	d := startDaemon(t, dir, filepath.Join(t.TempDir(), "s.db"))
 	waitFor(t, 5*time.Second, "the seed in the feed", func() bool { return len(d.feed("/atom.xml").Items) == 1 })
 	addr := freeAddr(t)
