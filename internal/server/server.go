@@ -26,14 +26,24 @@ type Pages interface {
 	Page(ctx context.Context, slug string) (*Resource, error)
 }
 
-// Health is the body of /healthz. The daemon fills Articles, LastSync and Renders (and may
-// set Status); the server fills Serving, and Status when the daemon left it empty or failed.
+// Health is the body of /healthz, for load balancers and people: 503 until the first render
+// is served, 200 after. The daemon fills the catalog's fields (and may set Status); the server
+// fills Serving and Version, and Status when the daemon left it empty or failed.
 type Health struct {
-	Status   string    `json:"status"`   // "ok" by default; "unavailable" with a 503
-	Serving  bool      `json:"serving"`  // a Snapshot has been swapped in, so feeds answer 200
-	Articles int       `json:"articles"` // published articles in the current catalog
-	LastSync time.Time `json:"last_sync"`
-	Renders  int       `json:"renders"` // feed renders since start; stuck while reconciles run means trouble
+	Status        string       `json:"status"`         // "ok"; "starting" (503) before the first Swap; "unavailable" (503) when the daemon cannot tell
+	Serving       bool         `json:"serving"`        // a Snapshot has been swapped in, so feeds answer 200
+	Version       string       `json:"version"`        // of the feedpub binary
+	Articles      int          `json:"articles"`       // published articles in the current catalog
+	Rejected      int          `json:"rejected"`       // files that could not be published
+	LastReconcile *time.Time   `json:"last_reconcile"` // end of the last reconcile; null before the first
+	LastError     *HealthError `json:"last_error"`     // the last failed ingest or render; null if none
+	Renders       int          `json:"renders"`        // feed renders since start; stuck while reconciles run means trouble
+}
+
+// HealthError is a failure /healthz reports.
+type HealthError struct {
+	At    time.Time `json:"at"`
+	Error string    `json:"error"`
 }
 
 // HealthFunc reports the daemon's state for /healthz; an error turns the answer into a 503.
@@ -44,8 +54,9 @@ type HealthFunc func(ctx context.Context) (Health, error)
 // from); zero means what it says. The other limits are no setting: for them a zero value means
 // the default named beside it, and a negative value means no limit.
 type Config struct {
-	MaxAge time.Duration // Cache-Control max-age; 0 or negative means max-age=0
-	Logger *slog.Logger  // nil discards
+	MaxAge  time.Duration // Cache-Control max-age; 0 or negative means max-age=0
+	Logger  *slog.Logger  // nil discards
+	Version string        // shown by /healthz
 
 	ReadHeaderTimeout time.Duration // default 5s: bounds slowloris-style header trickling
 	ReadTimeout       time.Duration // default 10s: requests here have no bodies worth waiting for
@@ -250,7 +261,7 @@ func (s *Server) logRequest(r *http.Request, status int, n int64, start time.Tim
 		slog.String("ua", r.UserAgent()),
 	}
 	if !start.IsZero() {
-		attrs = append(attrs, slog.Duration("dur", time.Since(start)))
+		attrs = append(attrs, slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
 }
@@ -353,9 +364,14 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		h, err = s.health(r.Context())
 	}
 	h.Serving = s.cur.Load() != nil
+	h.Version = s.cfg.Version
 	code := http.StatusOK
 	if h.Status == "" {
 		h.Status = "ok"
+	}
+	if !h.Serving {
+		// A load balancer must not send readers here before there is a feed to give them.
+		h.Status, code = "starting", http.StatusServiceUnavailable
 	}
 	if err != nil {
 		// The reason goes to the log, not the body: /healthz is public and error text

@@ -504,7 +504,7 @@ func TestHealthz(t *testing.T) {
 	lastSync := time.Date(2025, 3, 14, 16, 0, 0, 0, time.UTC)
 	var fail error
 	health := func(ctx context.Context) (Health, error) {
-		return Health{Articles: 42, LastSync: lastSync, Renders: 3}, fail
+		return Health{Articles: 42, Rejected: 2, LastReconcile: &lastSync, Renders: 3}, fail
 	}
 	f := newFixture(t, nil, health, false)
 	get := func() (*http.Response, map[string]any) {
@@ -517,10 +517,10 @@ func TestHealthz(t *testing.T) {
 	}
 
 	resp, m := get()
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
-		t.Fatalf("status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	if resp.StatusCode != 503 || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("before the first Swap: status %d, type %q; want 503", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	if m["status"] != "ok" || m["articles"] != float64(42) || m["last_sync"] != "2025-03-14T16:00:00Z" || m["serving"] != false || m["renders"] != float64(3) {
+	if m["status"] != "starting" || m["articles"] != float64(42) || m["serving"] != false {
 		t.Errorf("healthz before Swap = %v", m)
 	}
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
@@ -528,8 +528,15 @@ func TestHealthz(t *testing.T) {
 	}
 
 	f.srv.Swap(testSnapshot("v1", testModTime))
-	if _, m := get(); m["serving"] != true {
-		t.Errorf("healthz after Swap = %v", m)
+	resp, m = get()
+	if resp.StatusCode != 200 || m["status"] != "ok" || m["serving"] != true || m["rejected"] != float64(2) ||
+		m["last_reconcile"] != "2025-03-14T16:00:00Z" || m["last_error"] != nil || m["renders"] != float64(3) {
+		t.Errorf("healthz after Swap: %d %v", resp.StatusCode, m)
+	}
+	for _, k := range []string{"version", "last_error", "last_reconcile"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("healthz has no %q: %v", k, m)
+		}
 	}
 
 	fail = errors.New("catalog at /secret/path unreadable")
@@ -546,22 +553,27 @@ func TestHealthz(t *testing.T) {
 	if resp, b := f.do(t, "HEAD", "/healthz", nil); resp.StatusCode != 200 || len(b) != 0 {
 		t.Errorf("HEAD healthz: %d, %d bytes", resp.StatusCode, len(b))
 	}
+	served := func(h HealthFunc) *Server {
+		s := New(Config{Version: "v9.9.9"}, nil, h)
+		s.Swap(testSnapshot("v1", testModTime))
+		return s
+	}
 	rec := httptest.NewRecorder()
-	New(Config{}, nil, nil).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
-	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"ok"`) {
+	served(nil).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"ok"`) || !strings.Contains(rec.Body.String(), `"version":"v9.9.9"`) {
 		t.Errorf("nil HealthFunc: %d %q", rec.Code, rec.Body)
 	}
 
 	// A status the daemon chose is kept; an error still overrides it.
 	degraded := func(context.Context) (Health, error) { return Health{Status: "degraded"}, nil }
 	rec = httptest.NewRecorder()
-	New(Config{}, nil, degraded).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	served(degraded).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"degraded"`) {
 		t.Errorf("daemon status: %d %q", rec.Code, rec.Body)
 	}
 	broken := func(context.Context) (Health, error) { return Health{Status: "ok"}, errors.New("x") }
 	rec = httptest.NewRecorder()
-	New(Config{}, nil, broken).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	served(broken).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"status":"unavailable"`) {
 		t.Errorf("error with status ok: %d %q", rec.Code, rec.Body)
 	}
