@@ -31,9 +31,10 @@ type Manifest struct {
 	dir   string
 	force bool
 
-	mu    sync.Mutex
-	names map[string]struct{}
-	log   *os.File // the manifest, open for appending
+	mu       sync.Mutex
+	names    map[string]struct{}
+	log      *os.File // the manifest, open for appending
+	appended int      // lines appended since the manifest was last written whole
 }
 
 // Claim opens dir's manifest, creating dir and an empty manifest when dir is absent or empty.
@@ -175,6 +176,7 @@ func (m *Manifest) Record(names ...string) error {
 	if b.Len() == 0 {
 		return nil
 	}
+	m.appended += strings.Count(b.String(), "\n")
 	if m.log == nil {
 		return fmt.Errorf("output %s: manifest closed", m.dir)
 	}
@@ -206,6 +208,7 @@ func (m *Manifest) Remove(name string) (bool, error) {
 	if m.log != nil {
 		// Not synced: a lost "-" line only leaves the name listed for a file that is gone.
 		m.log.WriteString("- " + name + "\n")
+		m.appended++
 	}
 	return err == nil, nil
 }
@@ -236,6 +239,7 @@ func (m *Manifest) Compact() error {
 	if err := m.save(); err != nil {
 		return err
 	}
+	m.appended = 0
 	return m.openLog()
 }
 
@@ -277,4 +281,16 @@ func (m *Manifest) save() error {
 		d.Close()
 	}
 	return nil
+}
+
+// CompactIfLong compacts the manifest once the lines appended since the last compaction
+// outnumber the names it records, which keeps it near one line per file at little cost.
+func (m *Manifest) CompactIfLong() error {
+	m.mu.Lock()
+	long := m.appended > len(m.names)+100
+	m.mu.Unlock()
+	if !long {
+		return nil
+	}
+	return m.Compact()
 }

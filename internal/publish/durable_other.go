@@ -7,6 +7,9 @@ import "os"
 // makeDurable fsyncs each staged file; without syncfs(2) there is no cheaper way.
 func makeDurable(_ string, files []staged) error {
 	for _, f := range files {
+		if f.tmp == "" {
+			continue // recorded in the manifest only
+		}
 		fd, err := os.OpenFile(f.tmp, os.O_RDWR, 0)
 		if err != nil {
 			return err

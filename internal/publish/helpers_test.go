@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/manifest"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/testfix"
 )
@@ -184,6 +185,9 @@ func (e *env) outFiles() map[string]time.Time {
 			return err
 		}
 		rel, _ := filepath.Rel(e.out, p)
+		if rel == manifest.Name {
+			return nil // feedpub's record of the others, not output
+		}
 		m[filepath.ToSlash(rel)] = fi.ModTime()
 		return nil
 	})

@@ -2,9 +2,7 @@ package publish
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/manifest"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -31,7 +30,8 @@ func outKey(out string) string {
 // writePages brings articles/*.html up to date. When the output directory was last written with
 // the same site settings, only entries changed since then are touched; otherwise every page is
 // rendered and compared, and pages no entry owns are deleted.
-func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written, removed int, err error) {
+func (p *Publisher) writePages(ctx context.Context, v view, cst catalog.Stats) (written, removed int, err error) {
+	seq := cst.Seq
 	var since int64
 	full := true
 	if rec, err := p.cat.Meta(ctx, outKey(v.cfg.Out)); err == nil && rec != "" {
@@ -54,8 +54,16 @@ func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written,
 	}
 	removeStaleTemps(v.cfg.Out)
 	removeStaleTemps(dir)
-	st := newStager(v.cfg.Out)
+	st := newStager(v.cfg.Out, p.out)
 	defer st.abort()
+	// A full render of a large catalog (a first build) shows its progress on a terminal.
+	progress := func(int) {}
+	if total := cst.Live + cst.Removed; full && v.cfg.Progress != nil && total > bulkPages {
+		progress = func(done int) { v.cfg.Progress(done, total) }
+		progress(0)
+		defer progress(total)
+	}
+	queued := 0
 	keep := map[string]bool{}
 	var nWritten atomic.Int64
 	pages := make(chan catalog.Entry, 64)
@@ -84,13 +92,16 @@ func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written,
 		})
 	}
 	err = p.cat.Each(ctx, since, func(e catalog.Entry) error {
-		name := e.Slug + ".html"
+		queued++
+		progress(queued)
+		name := "articles/" + e.Slug + ".html"
 		if e.Removed && !v.cfg.KeepRemoved {
 			delete(keep, name)
-			if err := os.Remove(filepath.Join(dir, name)); err == nil {
+			// Only a page feedpub wrote is deleted: the directory may hold hand-made files.
+			if ok, err := p.out.Remove(name); err != nil {
+				return err
+			} else if ok {
 				removed++
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("output %s: %w", name, err)
 			}
 			return nil
 		}
@@ -114,28 +125,32 @@ func (p *Publisher) writePages(ctx context.Context, v view, seq int64) (written,
 	if err != nil || !full {
 		return written, removed, err
 	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return written, removed, fmt.Errorf("output %s: %w", dir, err)
-	}
-	for _, de := range ents {
-		if strings.HasSuffix(de.Name(), ".html") && !keep[de.Name()] {
-			if err := os.Remove(filepath.Join(dir, de.Name())); err != nil {
-				return written, removed, fmt.Errorf("output %s: %w", de.Name(), err)
-			}
+	// Pages no entry owns any more, among those feedpub wrote; other files are left alone.
+	for _, name := range p.out.Names("articles/") {
+		if keep[name] {
+			continue
+		}
+		ok, err := p.out.Remove(name)
+		if err != nil {
+			return written, removed, err
+		}
+		if ok {
 			removed++
 		}
 	}
 	return written, removed, nil
 }
 
+// bulkPages is the size of a full render above which it reports progress.
+const bulkPages = 1000
+
 // pageBatch is how many pages are made durable together: one syncfs per batch bounds both the
 // cost of a cold build and the temp files a crash can leave.
 const pageBatch = 1000
 
 // writeFeeds replaces the feed files in out whose bytes changed and returns how many did.
-func writeFeeds(out string, files []feed.File) (int, error) {
-	st := newStager(out)
+func writeFeeds(out *manifest.Manifest, files []feed.File) (int, error) {
+	st := newStager(out.Dir(), out)
 	n := 0
 	for _, f := range files {
 		changed, err := st.stage(f.Name, f.Body)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/manifest"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
 )
@@ -55,8 +56,13 @@ type Config struct {
 	Site        feed.Site
 	FeedSize    int
 	Out         string // static output directory; empty writes none
+	Force       bool   // write into a non-empty Out feedpub has never written to (see manifest.Claim)
 	KeepRemoved bool   // removed entries keep their pages and their place in the feeds
 	Logger      *slog.Logger
+
+	// Progress, if set, is told how far a render that writes every page has come (see
+	// catalog.Config.Progress for the calls).
+	Progress func(done, total int)
 }
 
 // Publisher renders the catalog. Its methods are safe for concurrent use: the HTTP server asks
@@ -75,10 +81,12 @@ type Publisher struct {
 	// so that tests need not wait for it.
 	retryAfter time.Duration
 
-	mu    sync.Mutex
-	view  view
-	srv   Swapper
-	pages map[string]cachedPage
+	mu      sync.Mutex
+	view    view
+	srv     Swapper
+	pages   map[string]cachedPage
+	lastErr *server.HealthError // the last failed ingest or render, for /healthz
+	out     *manifest.Manifest  // the claimed output directory; under renderMu
 }
 
 // view is one consistent set of settings and the renderer made from them.
@@ -109,6 +117,44 @@ func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Claim takes the output directory (cfg.Out) as feedpub's to write, refusing a non-empty
+// directory feedpub has never written to unless cfg.Force (manifest.ErrForeign). New does not
+// call it, so that a command can check the directory before anything else; Render claims it
+// when nobody did.
+func (p *Publisher) Claim() error {
+	p.renderMu.Lock()
+	defer p.renderMu.Unlock()
+	v, _ := p.current()
+	return p.claimLocked(v.cfg)
+}
+
+func (p *Publisher) claimLocked(cfg Config) error {
+	if cfg.Out == "" || (p.out != nil && p.out.Dir() == cfg.Out) {
+		return nil
+	}
+	m, err := manifest.Claim(cfg.Out, cfg.Force)
+	if err != nil {
+		return err
+	}
+	if p.out != nil {
+		p.out.Close()
+	}
+	p.out = m
+	return nil
+}
+
+// Close releases the output directory's manifest.
+func (p *Publisher) Close() error {
+	p.renderMu.Lock()
+	defer p.renderMu.Unlock()
+	if p.out == nil {
+		return nil
+	}
+	err := p.out.Close()
+	p.out = nil
+	return err
 }
 
 // SetServer makes every later render swap its feeds into srv. It is separate from New because
@@ -164,6 +210,14 @@ func (p *Publisher) current() (view, Swapper) {
 // server, then brings the static directory up to date (pages before the feeds that link to
 // them). The server gets the new feeds even if the directory cannot be written.
 func (p *Publisher) Render(ctx context.Context) (RenderReport, error) {
+	rep, err := p.render(ctx)
+	if err != nil {
+		p.noteError(err)
+	}
+	return rep, err
+}
+
+func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	p.renderMu.Lock()
 	defer p.renderMu.Unlock()
 	v, srv := p.current()
@@ -207,11 +261,17 @@ func (p *Publisher) Render(ctx context.Context) (RenderReport, error) {
 		srv.Swap(snapshot(files, updated))
 	}
 	if v.cfg.Out != "" {
-		rep.PagesWritten, rep.PagesRemoved, err = p.writePages(ctx, v, st.Seq)
+		if err := p.claimLocked(v.cfg); err != nil {
+			return rep, err
+		}
+		rep.PagesWritten, rep.PagesRemoved, err = p.writePages(ctx, v, st)
 		if err != nil {
 			return rep, err
 		}
-		if rep.FeedsWritten, err = writeFeeds(v.cfg.Out, files); err != nil {
+		if rep.FeedsWritten, err = writeFeeds(p.out, files); err != nil {
+			return rep, err
+		}
+		if err := p.out.CompactIfLong(); err != nil {
 			return rep, err
 		}
 		if err := p.cat.SetMeta(ctx, outKey(v.cfg.Out), fmt.Sprintf("%d %s", st.Seq, v.siteKey)); err != nil {
@@ -222,7 +282,7 @@ func (p *Publisher) Render(ctx context.Context) (RenderReport, error) {
 	rep.Duration = time.Since(start)
 	p.log.Info("render", "entries", rep.Entries, "live", st.Live, "seq", st.Seq, "changed", rep.Changed,
 		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "render", n,
-		"duration", rep.Duration.Round(time.Microsecond))
+		"duration_ms", rep.Duration.Milliseconds())
 	return rep, nil
 }
 
@@ -282,7 +342,24 @@ func (p *Publisher) Health(ctx context.Context) (server.Health, error) {
 	if err != nil {
 		return server.Health{}, err
 	}
-	return server.Health{Status: "ok", Articles: st.Live, LastSync: st.LastSync, Renders: p.Renders()}, nil
+	h := server.Health{Status: "ok", Articles: st.Live, Rejected: st.Rejected, Renders: p.Renders()}
+	if !st.LastSync.IsZero() {
+		h.LastReconcile = &st.LastSync
+	}
+	p.mu.Lock()
+	if p.lastErr != nil {
+		e := *p.lastErr
+		h.LastError = &e
+	}
+	p.mu.Unlock()
+	return h, nil
+}
+
+// noteError keeps err as the last error /healthz reports.
+func (p *Publisher) noteError(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lastErr = &server.HealthError{At: time.Now().UTC().Truncate(time.Second), Error: err.Error()}
 }
 
 // Reconcile runs a full reconcile of the directory and renders when the catalog changed, or
@@ -292,6 +369,7 @@ func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
 	var err error
 	out.Catalog, err = p.cat.Reconcile(ctx)
 	if err != nil {
+		p.noteError(err)
 		return out, err
 	}
 	if p.Renders() == 0 || out.Catalog.Changed() {
@@ -353,7 +431,8 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		// the catalog never holds half of a burst that the watcher already let go of.
 		ictx := context.WithoutCancel(ctx)
 		if err := p.ingest(ictx, paths, rescan, reason); err != nil {
-			p.log.Error("ingest failed; full reconcile scheduled", "err", err, "in", p.retryAfter)
+			p.noteError(err)
+			p.log.Error("ingest failed; full reconcile scheduled", "err", err, "retry_in_ms", p.retryAfter.Milliseconds())
 			if retry == nil {
 				retry = time.After(p.retryAfter)
 			}

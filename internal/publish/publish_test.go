@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/manifest"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
 )
@@ -347,24 +348,25 @@ func TestRenderRestoresEmptiedOutput(t *testing.T) {
 	}
 }
 
+// A full render deletes the pages feedpub wrote that no entry owns any more, and nothing else:
+// the output directory may be a web root with hand-made files.
 func TestStalePagesRemovedOnFullRender(t *testing.T) {
 	stray := func(e *env) {
 		e.t.Helper()
-		if err := os.MkdirAll(filepath.Join(e.out, "articles"), 0o755); err != nil {
-			e.t.Fatal(err)
-		}
-		for name, body := range map[string]string{"old.html": "<p>old</p>", "notes.txt": "keep me"} {
+		for name, body := range map[string]string{"old.html": "<p>old</p>", "hand.html": "<p>hand-made</p>", "notes.txt": "keep me"} {
 			if err := os.WriteFile(filepath.Join(e.out, "articles", name), []byte(body), 0o644); err != nil {
 				e.t.Fatal(err)
 			}
+		}
+		// old.html stands for a page feedpub wrote for an entry it no longer has.
+		if err := e.pub.out.Record("articles/old.html"); err != nil {
+			e.t.Fatal(err)
 		}
 	}
 	for _, tc := range []struct {
 		name    string
 		trigger func(e *env) // makes the next render a full one, after std() and stray()
-		first   bool         // stray files are made before the very first render
 	}{
-		{name: "first render", first: true, trigger: func(*env) {}},
 		{name: "site change", trigger: func(e *env) {
 			if err := e.pub.SetConfig(withTitle(e.cfg, "New Title")); err != nil {
 				e.t.Fatal(err)
@@ -385,25 +387,22 @@ func TestStalePagesRemovedOnFullRender(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
-			if tc.first {
-				stray(e)
-				e.std()
-			} else {
-				e.std()
-				stray(e)
-				// An incremental render leaves files it does not know about alone.
-				e.render()
-				if !e.exists("articles/old.html") {
-					t.Fatal("incremental render removed a stray page")
-				}
-				tc.trigger(e)
-				e.render()
+			e.std()
+			stray(e)
+			// An incremental render leaves files it does not know about alone.
+			e.render()
+			if !e.exists("articles/old.html") {
+				t.Fatal("incremental render removed a stray page")
 			}
+			tc.trigger(e)
+			e.render()
 			if e.exists("articles/old.html") {
-				t.Error("stray articles/old.html survived a full render")
+				t.Error("feedpub's stale articles/old.html survived a full render")
 			}
-			if !e.exists("articles/notes.txt") {
-				t.Error("a full render removed a non-page file")
+			for _, keep := range []string{"articles/hand.html", "articles/notes.txt"} {
+				if !e.exists(keep) {
+					t.Errorf("a full render removed %s, which feedpub did not write", keep)
+				}
 			}
 			for _, rel := range []string{"alpha.txt", "beta.txt", "news/yoon.txt"} {
 				if !e.exists(e.page(rel)) {
@@ -411,6 +410,56 @@ func TestStalePagesRemovedOnFullRender(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A web root feedpub has never written to is refused unless forced; forced, feedpub writes
+// beside its files and never overwrites or deletes one it did not write.
+func TestOutputSharedGround(t *testing.T) {
+	e := newEnv(t)
+	if err := os.MkdirAll(e.out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.out, "about.html"), []byte("hand-made"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.write("alpha.txt", "Alpha\n\nBody.")
+	e.sync()
+	if _, err := e.pub.Render(e.ctx); !errors.Is(err, manifest.ErrForeign) {
+		t.Fatalf("render into a foreign web root: %v, want manifest.ErrForeign", err)
+	}
+	if e.exists("atom.xml") {
+		t.Error("a refused render wrote atom.xml")
+	}
+	cfg := e.cfg
+	cfg.Force = true
+	pub, err := New(e.cat, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pub.Render(e.ctx); err != nil {
+		t.Fatalf("forced render: %v", err)
+	}
+	defer pub.Close()
+	if b := e.read("about.html"); string(b) != "hand-made" {
+		t.Errorf("about.html is now %q", b)
+	}
+	// A hand-made file appearing at a name feedpub is about to write is left alone, loudly.
+	e.write("beta.txt", "Beta\n\nBody.")
+	e.sync()
+	if err := os.WriteFile(filepath.Join(e.out, e.page("beta.txt")), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pub2, err := New(e.cat, e.cfg) // not forced
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub2.Close()
+	if _, err := pub2.Render(e.ctx); !errors.Is(err, manifest.ErrForeign) || !strings.Contains(err.Error(), e.page("beta.txt")) {
+		t.Errorf("overwriting a hand-made page: %v, want manifest.ErrForeign naming it", err)
+	}
+	if b := e.read(e.page("beta.txt")); string(b) != "mine" {
+		t.Errorf("the hand-made page was overwritten: %q", b)
 	}
 }
 
@@ -566,14 +615,14 @@ func TestHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Status != "ok" || h.Articles != 0 || h.Renders != 0 || !h.LastSync.IsZero() {
+	if h.Status != "ok" || h.Articles != 0 || h.Renders != 0 || h.LastReconcile != nil || h.LastError != nil {
 		t.Fatalf("empty catalog: %+v", h)
 	}
 	e.std()
 	if h, err = e.pub.Health(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if h.Articles != 3 || h.Renders != 1 || !h.LastSync.Equal(day0) {
+	if h.Articles != 3 || h.Renders != 1 || h.LastReconcile == nil || !h.LastReconcile.Equal(day0) {
 		t.Fatalf("three articles: %+v", h)
 	}
 	e.remove("alpha.txt")

@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"fmt"
+	"github.com/feedpub/feedpub/internal/manifest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,13 +20,14 @@ import (
 // A stager is safe for concurrent use: pages are staged by several workers.
 type stager struct {
 	root string
+	man  *manifest.Manifest // what feedpub wrote in root; nil: no ownership checks (tests)
 
 	mu      sync.Mutex // guards pending and dirs; held through a commit
 	pending []staged
 	dirs    map[string]bool
 }
 
-type staged struct{ tmp, dst string }
+type staged struct{ name, tmp, dst string }
 
 // Temp files are dotfiles, so web servers that hide dotfiles never serve one.
 const (
@@ -33,8 +35,8 @@ const (
 	tempSuffix = ".tmp"
 )
 
-func newStager(root string) *stager {
-	return &stager{root: root, dirs: map[string]bool{}}
+func newStager(root string, man *manifest.Manifest) *stager {
+	return &stager{root: root, man: man, dirs: map[string]bool{}}
 }
 
 // stage writes data as the next version of root/name, unless the file already holds exactly
@@ -42,7 +44,19 @@ func newStager(root string) *stager {
 func (s *stager) stage(name string, data []byte) (changed bool, err error) {
 	dst := filepath.Join(s.root, filepath.FromSlash(name))
 	if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, data) {
+		if s.man != nil && !s.man.Owns(name) {
+			// Feedpub's bytes, unrecorded (a directory taken over with --force): record it so a
+			// later removal of its article deletes it.
+			s.mu.Lock()
+			s.pending = append(s.pending, staged{name: name})
+			s.mu.Unlock()
+		}
 		return false, nil
+	}
+	if s.man != nil {
+		if err := s.man.MayWrite(name); err != nil {
+			return false, err
+		}
 	}
 	dir := filepath.Dir(dst)
 	s.mu.Lock()
@@ -70,7 +84,7 @@ func (s *stager) stage(name string, data []byte) (changed bool, err error) {
 	}
 	s.mu.Lock()
 	s.dirs[dir] = true
-	s.pending = append(s.pending, staged{tmp: tmp.Name(), dst: dst})
+	s.pending = append(s.pending, staged{name: name, tmp: tmp.Name(), dst: dst})
 	s.mu.Unlock()
 	return true, nil
 }
@@ -100,7 +114,22 @@ func (s *stager) commitLocked() error {
 		s.abortLocked()
 		return fmt.Errorf("output %s: flush to disk: %w", s.root, err)
 	}
+	if s.man != nil {
+		// Recorded before the files appear: a crash then leaves the manifest naming a file of
+		// feedpub's that is not there yet, never a file of feedpub's that it does not name.
+		names := make([]string, len(s.pending))
+		for i, f := range s.pending {
+			names[i] = f.name
+		}
+		if err := s.man.Record(names...); err != nil {
+			s.abortLocked()
+			return err
+		}
+	}
 	for i, f := range s.pending {
+		if f.tmp == "" {
+			continue // an unchanged file, only recorded
+		}
 		if err := os.Rename(f.tmp, f.dst); err != nil {
 			s.pending = s.pending[i:]
 			s.abortLocked()
@@ -127,7 +156,9 @@ func (s *stager) abort() {
 
 func (s *stager) abortLocked() {
 	for _, f := range s.pending {
-		os.Remove(f.tmp)
+		if f.tmp != "" {
+			os.Remove(f.tmp)
+		}
 	}
 	s.pending = s.pending[:0]
 }

@@ -46,7 +46,7 @@ func TestStageCommitReplaces(t *testing.T) {
 			if tc.old != "" {
 				writeFile(t, dst, tc.old)
 			}
-			st := newStager(root)
+			st := newStager(root, nil)
 			changed, err := st.stage(tc.file, []byte("new"))
 			if err != nil || !changed {
 				t.Fatalf("stage = %v, %v; want true, nil", changed, err)
@@ -95,7 +95,7 @@ func TestStageUnchanged(t *testing.T) {
 	if err := os.Chtimes(dst, past, past); err != nil {
 		t.Fatal(err)
 	}
-	st := newStager(root)
+	st := newStager(root, nil)
 	changed, err := st.stage("feed.json", []byte("same"))
 	if err != nil || changed {
 		t.Fatalf("stage of identical bytes = %v, %v; want false, nil", changed, err)
@@ -125,7 +125,7 @@ func TestStageUnchanged(t *testing.T) {
 func TestStageAbort(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "rss.xml"), "old")
-	st := newStager(root)
+	st := newStager(root, nil)
 	for _, name := range []string{"rss.xml", "atom.xml", "articles/x.html"} {
 		if _, err := st.stage(name, []byte("new "+name)); err != nil {
 			t.Fatal(err)
@@ -165,7 +165,7 @@ func TestStageCommitFailureCleansUp(t *testing.T) {
 	root := t.TempDir()
 	// A non-empty directory where a file should go: the rename over it fails.
 	writeFile(t, filepath.Join(root, "b.html", "inside"), "x")
-	st := newStager(root)
+	st := newStager(root, nil)
 	for _, name := range []string{"a.html", "b.html", "c.html"} {
 		if _, err := st.stage(name, []byte(name)); err != nil {
 			t.Fatal(err)
@@ -188,7 +188,7 @@ func TestStageCommitFailureCleansUp(t *testing.T) {
 
 func TestCommitIfFull(t *testing.T) {
 	root := t.TempDir()
-	st := newStager(root)
+	st := newStager(root, nil)
 	for i := range 3 {
 		if _, err := st.stage(fmt.Sprintf("p%d.html", i), []byte("x")); err != nil {
 			t.Fatal(err)
@@ -280,7 +280,7 @@ func TestStageConcurrent(t *testing.T) {
 					}
 				}
 			}
-			st := newStager(root)
+			st := newStager(root, nil)
 			var (
 				wg      sync.WaitGroup
 				mu      sync.Mutex
