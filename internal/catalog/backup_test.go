@@ -62,3 +62,26 @@ func TestBackupRefusesNonCatalog(t *testing.T) {
 		t.Error("backup of a database that is no catalog succeeded")
 	}
 }
+
+// The catalog of a moved directory is found by the articles' content.
+func TestFindOwner(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.txt", plain("Alpha", "one"))
+	e.reconcile()
+	moved := t.TempDir()
+	data, _ := os.ReadFile(filepath.Join(e.dir, "a.txt"))
+	os.WriteFile(filepath.Join(moved, "a.txt"), data, 0o644)
+	stateDir := filepath.Dir(e.db)
+	got, err := FindOwner(e.ctx, stateDir, moved, filepath.Join(stateDir, "new.db"))
+	if err != nil || got != e.db {
+		t.Errorf("FindOwner = %q, %v; want %s", got, err, e.db)
+	}
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "b.txt"), []byte(plain("Beta", "two")), 0o644)
+	if got, err := FindOwner(e.ctx, stateDir, other, ""); got != "" || err != nil {
+		t.Errorf("other articles: FindOwner = %q, %v", got, err)
+	}
+	if got, _ := FindOwner(e.ctx, stateDir, moved, e.db); got != "" {
+		t.Errorf("the excepted catalog was returned")
+	}
+}

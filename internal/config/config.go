@@ -74,6 +74,8 @@ type Settings struct {
 	// AuthorityFrom says where Authority came from: "authority" (set), "base_url" (set, its
 	// host) or "default" (the host of the default base URL, http://ADDR/).
 	AuthorityFrom string
+	// StateDefaulted: State is the per-directory default, which moves with the directory.
+	StateDefaulted bool
 }
 
 // Defaults returns the settings used when no source says otherwise. A default that a package
@@ -382,7 +384,7 @@ func (s *Settings) finish() error {
 		if err != nil {
 			return err
 		}
-		s.State = p
+		s.State, s.StateDefaulted = p, true
 	}
 	switch s.LogFormat {
 	case "text", "json":
