@@ -10,26 +10,30 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/manifest"
+	"github.com/feedpub/feedpub/internal/progress"
 	"github.com/feedpub/feedpub/internal/publish"
+	"github.com/feedpub/feedpub/internal/sdnotify"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
 	"golang.org/x/sync/errgroup"
 )
 
-func openCatalog(ctx context.Context, s config.Settings, log *slog.Logger) (*catalog.Catalog, error) {
-	return catalog.Open(ctx, catalog.Config{
+func catalogConfig(s config.Settings, log *slog.Logger) catalog.Config {
+	return catalog.Config{
 		Path:        s.State,
 		Dir:         s.Dir,
 		Authority:   s.Authority,
 		Article:     article.Options{Location: s.Location, MaxSize: s.MaxSize},
 		KeepRemoved: s.KeepRemoved,
 		Logger:      log,
-	})
+	}
 }
 
 // publishConfig turns settings into the publisher's view. The Atom feed id, unless set, is
@@ -63,13 +67,15 @@ func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog,
 type daemonParts struct {
 	s       config.Settings
 	resolve func() (config.Settings, error)
-	force   bool
 	log     *slog.Logger
+	term    *progress.Terminal
 	cat     *catalog.Catalog
 	pc      publish.Config
+	start   time.Time
 }
 
 func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
+	start := time.Now()
 	s, resolve, force, err := inv.parse()
 	if err != nil {
 		return nil, err
@@ -80,11 +86,26 @@ func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 	if inv.cmd.name == "build" && s.Out == "" {
 		return nil, usageError("--out DIR is required: the directory to write the site into")
 	}
-	log := newLogger(inv.stderr, s)
+	term := progress.New(inv.stderr)
+	log := newLogger(term.Writer(), s)
+	logSettings(log, inv.cmd.name, s)
 	if fi, err := os.Stat(s.Dir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("article directory %s: not a directory (create it or pass --dir)", s.Dir)
 	}
-	cat, err := openCatalog(ctx, s, log)
+	if err := checkMoved(ctx, s); err != nil {
+		return nil, err
+	}
+	if s.Out != "" {
+		// Refused before the catalog is created: a web root of someone else's files.
+		m, err := manifest.Claim(s.Out, force)
+		if err != nil {
+			return nil, err
+		}
+		m.Close()
+	}
+	cc := catalogConfig(s, log)
+	cc.Progress = progressFunc(term, "reading articles")
+	cat, err := catalog.Open(ctx, cc)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +114,9 @@ func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 		cat.Close()
 		return nil, err
 	}
-	return &daemonParts{s: s, resolve: resolve, force: force, log: log, cat: cat, pc: pc}, nil
+	pc.Force = force
+	pc.Progress = progressFunc(term, "writing pages")
+	return &daemonParts{s: s, resolve: resolve, log: log, term: term, cat: cat, pc: pc, start: start}, nil
 }
 
 func build(ctx context.Context, inv *invocation) error {
@@ -106,13 +129,12 @@ func build(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
+	defer pub.Close()
 	out, err := pub.Reconcile(ctx)
 	if err != nil {
 		return err
 	}
-	if n := len(out.Catalog.Rejected); n > 0 {
-		p.log.Warn("some files were rejected; see the lines above", "rejected", n)
-	}
+	logSummary(ctx, p, pub, out)
 	return p.cat.Close()
 }
 
@@ -127,7 +149,9 @@ func serve(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log},
+	defer pub.Close()
+	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
+	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log, Version: versionString()},
 		pub, pub.Health)
 	pub.SetServer(srv)
 	// Watch before the first reconcile, so that a file dropped during it is seen by one or the other.
@@ -146,6 +170,7 @@ func serve(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)
 	}
+	log.Info("listening", "addr", ln.Addr().String())
 	// The first error of any part stops the others through gctx.
 	g, gctx := errgroup.WithContext(ctx)
 	// Serve at once: until the first render, feeds answer 503 with Retry-After, which readers
@@ -157,18 +182,30 @@ func serve(ctx context.Context, inv *invocation) error {
 		return nil
 	})
 	g.Go(func() error {
-		if _, err := pub.Reconcile(gctx); err != nil {
+		<-gctx.Done()
+		notify.Stopping()
+		return nil
+	})
+	g.Go(func() error {
+		out, err := pub.Reconcile(gctx)
+		if err != nil {
 			if gctx.Err() != nil {
 				return nil // stopped during the first reconcile
 			}
 			return err
 		}
+		logSummary(gctx, p, pub, out)
 		// The first reconcile held the whole directory's path index; a daemon that then runs
 		// for months should not keep that peak as its resident size.
 		debug.FreeOSMemory()
 		h, _ := pub.Health(gctx)
 		log.Info("serving", "addr", ln.Addr().String(), "dir", s.Dir, "state", s.State,
 			"articles", h.Articles, "base_url", s.BaseURL)
+		// systemd's Type=notify: started means the feeds answer 200.
+		status := fmt.Sprintf("serving %d articles on %s", h.Articles, ln.Addr())
+		if err := notify.Ready(status); err != nil {
+			log.Warn("systemd notification failed", "err", err)
+		}
 		batches := make(chan watch.Batch, 64)
 		g.Go(func() error {
 			if err := w.Run(gctx, batches); err != nil {
@@ -178,7 +215,7 @@ func serve(ctx context.Context, inv *invocation) error {
 		})
 		g.Go(func() error { return pub.Run(gctx, batches) })
 		g.Go(func() error {
-			reloadOnHUP(gctx, p.resolve, s.KeepRemoved, cat, pub, batches, log)
+			reloadOnHUP(gctx, p, pub, batches, notify)
 			return nil
 		})
 		return nil
@@ -193,8 +230,8 @@ func serve(ctx context.Context, inv *invocation) error {
 
 // reloadOnHUP re-reads the settings on SIGHUP and asks for a full reconcile. Settings that the
 // running process cannot change (directory, address, state, keep_removed) keep their old values.
-func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), keepRemoved bool,
-	cat *catalog.Catalog, pub *publish.Publisher, batches chan<- watch.Batch, log *slog.Logger) {
+func reloadOnHUP(ctx context.Context, p *daemonParts, pub *publish.Publisher, batches chan<- watch.Batch, notify *sdnotify.Notifier) {
+	log, cat := p.log, p.cat
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -204,15 +241,18 @@ func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), k
 			return
 		case <-hup:
 		}
-		s, err := resolve()
+		notify.Reloading()
+		s, err := p.resolve()
 		if err != nil {
 			log.Error("reload: settings rejected; keeping the old ones", "err", err)
+			notify.Ready("reload failed: settings rejected; serving with the old ones")
 			continue
 		}
 		pc, err := publishConfig(ctx, s, cat, log)
 		// The catalog was opened with keep_removed and decides which entries it lists, so the
 		// publisher must keep the same value until a restart.
-		pc.KeepRemoved = keepRemoved
+		pc.KeepRemoved = p.pc.KeepRemoved
+		pc.Force, pc.Progress = p.pc.Force, p.pc.Progress
 		if err == nil {
 			err = pub.SetConfig(pc)
 		}
@@ -221,9 +261,11 @@ func reloadOnHUP(ctx context.Context, resolve func() (config.Settings, error), k
 		}
 		if err != nil {
 			log.Error("reload failed; keeping the old settings", "err", err)
+			notify.Ready("reload failed; serving with the old settings")
 			continue
 		}
-		log.Info("reload: settings applied (dir, addr, state and keep_removed need a restart)", "config", s.File)
+		log.Info("reload: settings applied (dir, addr, state, keep_removed, timezone and max_size need a restart)", "config", s.File)
+		notify.Ready("reloaded")
 		select {
 		case batches <- watch.Batch{Rescan: true, Reason: "SIGHUP"}:
 		case <-ctx.Done():
