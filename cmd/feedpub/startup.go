@@ -64,6 +64,9 @@ func progressFunc(term *progress.Terminal, label string) func(done, total int) {
 	var task *progress.Task
 	return func(done, total int) {
 		if task == nil {
+			if done >= total {
+				return // the closing call of a job already stopped
+			}
 			task = term.Start(label, total)
 		}
 		task.Set(done)
