@@ -119,17 +119,9 @@ func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
 	return p, nil
 }
 
-// Claim takes the output directory (cfg.Out) as feedpub's to write, refusing a non-empty
-// directory feedpub has never written to unless cfg.Force (manifest.ErrForeign). New does not
-// call it, so that a command can check the directory before anything else; Render claims it
-// when nobody did.
-func (p *Publisher) Claim() error {
-	p.renderMu.Lock()
-	defer p.renderMu.Unlock()
-	v, _ := p.current()
-	return p.claimLocked(v.cfg)
-}
-
+// claimLocked takes the output directory (cfg.Out) as feedpub's to write, refusing a
+// non-empty directory feedpub has never written to unless cfg.Force (manifest.ErrForeign).
+// Render calls it, with renderMu held, before it writes anything there.
 func (p *Publisher) claimLocked(cfg Config) error {
 	if cfg.Out == "" || (p.out != nil && p.out.Dir() == cfg.Out) {
 		return nil
