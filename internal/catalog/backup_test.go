@@ -72,6 +72,13 @@ func TestFindOwner(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(e.dir, "a.txt"))
 	os.WriteFile(filepath.Join(moved, "a.txt"), data, 0o644)
 	stateDir := filepath.Dir(e.db)
+	// While the original directory exists, the same articles elsewhere are a copy.
+	if got, err := FindOwner(e.ctx, stateDir, moved, filepath.Join(stateDir, "new.db")); got != "" || err != nil {
+		t.Errorf("a copy: FindOwner = %q, %v; want none", got, err)
+	}
+	if err := os.RemoveAll(e.dir); err != nil {
+		t.Fatal(err)
+	}
 	got, err := FindOwner(e.ctx, stateDir, moved, filepath.Join(stateDir, "new.db"))
 	if err != nil || got != e.db {
 		t.Errorf("FindOwner = %q, %v; want %s", got, err, e.db)

@@ -74,6 +74,7 @@ const (
 	stateSeq        = "seq"
 	stateLastChange = "last_change"
 	stateLastSync   = "last_sync"
+	stateDir        = "dir" // the article directory last opened with, for FindOwner
 )
 
 // Open locks cfg.Path against other processes, opens (creating if needed) the database and
@@ -168,6 +169,12 @@ func (c *Catalog) initState(ctx context.Context) error {
 	if v != "" {
 		if c.seq, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return fmt.Errorf("state %s: %w", stateSeq, err)
+		}
+	}
+	if dir, err := filepath.Abs(c.cfg.Dir); err == nil {
+		if _, err := c.db.ExecContext(ctx, `INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+			stateDir, dir); err != nil {
+			return fmt.Errorf("state %s: %w", stateDir, err)
 		}
 	}
 	return c.checkParseSettings(ctx)

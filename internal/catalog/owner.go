@@ -18,9 +18,11 @@ import (
 const ownerSample = 20
 
 // FindOwner looks for another catalog among the *.db files in stateDir (other than except)
-// that already publishes articles found in dir, by content: the catalog a moved article
-// directory had before the move. It returns its path, or "" if there is none. It takes no
-// lock and writes nothing, so catalogs in use are looked at too.
+// that already publishes articles found in dir, by content, and whose own article directory
+// is gone: the catalog a moved article directory had before the move. (A copy of the
+// articles beside the original is not a move, and gets a catalog of its own.) It returns its
+// path, or "" if there is none. It takes no lock and writes nothing, so catalogs in use are
+// looked at too.
 func FindOwner(ctx context.Context, stateDir, dir, except string) (string, error) {
 	cands, err := filepath.Glob(filepath.Join(stateDir, "*.db"))
 	if err != nil || len(cands) == 0 {
@@ -83,6 +85,14 @@ func holdsAny(ctx context.Context, path string, hashes [][]byte) (bool, error) {
 		return false, err
 	}
 	defer db.Close()
+	var dir string
+	err = db.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, stateDir).Scan(&dir)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	if fi, serr := os.Stat(dir); dir != "" && serr == nil && fi.IsDir() {
+		return false, nil // its directory is still there: ours is a copy, not a move
+	}
 	for _, h := range hashes {
 		var one int
 		err := db.QueryRowContext(ctx, `SELECT 1 FROM entries WHERE hash = ? LIMIT 1`, h).Scan(&one)
