@@ -333,6 +333,9 @@ func (s *Settings) readFile(file string, explicit bool) error {
 		}
 	}
 	s.File = file
+	if abs, err := filepath.Abs(file); err == nil {
+		s.File = abs // the start-up log names the file wherever the daemon was started
+	}
 	// Paths in a config file are relative to the file, so it works from any working directory.
 	base := filepath.Dir(file)
 	for name, p := range map[string]*string{"dir": &s.Dir, "out": &s.Out, "state": &s.State} {
