@@ -144,6 +144,11 @@ func serve(ctx context.Context, inv *invocation) error {
 		return err
 	}
 	defer p.cat.Close()
+	// Take SIGHUP before anything slow: its default action ends the process, and a reload asked
+	// for during a long first import must wait for it, not kill it.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	s, log, cat := p.s, p.log, p.cat
 	pub, err := publish.New(cat, p.pc)
 	if err != nil {
@@ -215,7 +220,7 @@ func serve(ctx context.Context, inv *invocation) error {
 		})
 		g.Go(func() error { return pub.Run(gctx, batches) })
 		g.Go(func() error {
-			reloadOnHUP(gctx, p, pub, batches, notify)
+			reloadOnHUP(gctx, hup, p, pub, batches, notify)
 			return nil
 		})
 		return nil
@@ -228,13 +233,12 @@ func serve(ctx context.Context, inv *invocation) error {
 	return cat.Close()
 }
 
-// reloadOnHUP re-reads the settings on SIGHUP and asks for a full reconcile. Settings that the
-// running process cannot change (directory, address, state, keep_removed) keep their old values.
-func reloadOnHUP(ctx context.Context, p *daemonParts, pub *publish.Publisher, batches chan<- watch.Batch, notify *sdnotify.Notifier) {
+// reloadOnHUP re-reads the settings on each signal from hup and asks for a full reconcile.
+// Settings that the running process cannot change (directory, address, state, keep_removed)
+// keep their old values. A signal that arrived before it runs (during the first reconcile) is
+// handled at once.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub *publish.Publisher, batches chan<- watch.Batch, notify *sdnotify.Notifier) {
 	log, cat := p.log, p.cat
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-ctx.Done():

@@ -480,3 +480,34 @@ func TestDaemonStaticOut(t *testing.T) {
 		t.Errorf("temp files left behind: %v", tmp)
 	}
 }
+
+// TestDaemonReloadDuringFirstImport: a SIGHUP that arrives while the first reconcile still runs
+// (systemd's reload during a long import) is applied after it, instead of ending the process.
+func TestDaemonReloadDuringFirstImport(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := testgen.WriteDir(dir, 21, 3000, 2000, 0); err != nil {
+		t.Fatal(err)
+	}
+	d := launch(t, launchOpts{dir: dir, state: filepath.Join(t.TempDir(), "state.db"), noWait: true})
+	waitFor(t, 20*time.Second, "listening", func() bool { return len(d.logged("listening")) == 1 })
+	if len(d.logged("serving")) != 0 {
+		t.Skip("the first reconcile finished before the signal could be sent; nothing to check")
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "serving after an early SIGHUP", func() bool {
+		select {
+		case <-d.done:
+			t.Fatalf("feedpub exited on a SIGHUP during its first reconcile:\n%s", d.log())
+		default:
+		}
+		return len(d.logged("serving")) == 1
+	})
+	waitFor(t, 10*time.Second, "the early reload applied", func() bool {
+		return d.count("reload: settings applied (dir, addr, state, keep_removed, timezone and max_size need a restart)", "") == 1
+	})
+	if got := len(d.feed("/atom.xml").Items); got == 0 {
+		t.Error("no entries after the reload")
+	}
+}
