@@ -159,7 +159,7 @@ func (d *htmlDoc) meta(n *html.Node) {
 		if !d.sawMod {
 			d.modified, d.sawMod = content, true
 		}
-	case "article:tag":
+	case "article:tag", "article:section":
 		d.tags = append(d.tags, content)
 	case "keywords":
 		d.tags = append(d.tags, strings.Split(content, ",")...)

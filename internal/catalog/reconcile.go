@@ -82,6 +82,9 @@ func (c *Catalog) reconcile(ctx context.Context, kind string,
 		return Report{}, err
 	}
 	rep, err := c.execute(ctx, p)
+	if err == nil {
+		err = c.indexFeeds(ctx)
+	}
 	rep.Duration = time.Since(start)
 	c.logReport(kind, rep, err)
 	return rep, err

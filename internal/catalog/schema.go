@@ -13,6 +13,7 @@ import (
 var migrations = []func(context.Context, *sql.Tx) error{
 	m01Initial,
 	m02LiveStatIndex,
+	m03Feeds,
 }
 
 // migrate brings the schema to len(migrations), each step in its own transaction, and refuses
@@ -113,5 +114,40 @@ CREATE TABLE rejects (
 // content. Without it a no-change reconcile of 100,000 articles read the whole 450 MB table.
 func m02LiveStatIndex(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `CREATE INDEX entries_live_stat ON entries(path, size, mtime, hash) WHERE removed = 0;`)
+	return err
+}
+
+// m03Feeds adds the feeds an article belongs to besides the root: its sections, authors and
+// tags. feeds holds each one's minted slug and change counter; feed_entries gives each member
+// a permanent ordinal in its feed (the order it joined), which fixes the archive pages: page k
+// holds ordinals k*N..k*N+N-1, so new members never move an old one to another page. Rows of
+// entries that left a feed stay, marked gone, so their ordinals are never given again. The
+// rows are filled by indexFeeds from the entries' change sequence, so an existing catalog is
+// indexed on its first reconcile after this step.
+func m03Feeds(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `CREATE TABLE feeds (
+	key      TEXT PRIMARY KEY,
+	kind     TEXT NOT NULL,
+	slug     TEXT NOT NULL,
+	name     TEXT NOT NULL,
+	seq      INTEGER NOT NULL,
+	changed  INTEGER NOT NULL,
+	next_ord INTEGER NOT NULL DEFAULT 0,
+	live     INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX feeds_kind_slug ON feeds(kind, slug);
+CREATE INDEX feeds_seq ON feeds(seq);
+CREATE TABLE feed_entries (
+	feed      TEXT NOT NULL,
+	ord       INTEGER NOT NULL,
+	row       INTEGER NOT NULL,
+	published INTEGER NOT NULL,
+	id        TEXT NOT NULL,
+	seq       INTEGER NOT NULL,
+	gone      INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (feed, ord)
+) WITHOUT ROWID;
+CREATE INDEX feed_entries_row ON feed_entries(row);
+CREATE INDEX feed_entries_latest ON feed_entries(feed, published DESC, id) WHERE gone = 0;`)
 	return err
 }

@@ -1,0 +1,255 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/feedpub/feedpub/internal/article"
+)
+
+// stateFeedsSeq is the state key of the entry Seq up to which feed memberships are indexed.
+const stateFeedsSeq = "feeds_seq"
+
+// feedBatch is the number of entries indexed per transaction.
+const feedBatch = 1000
+
+// indexFeeds brings feed memberships up to date with every entry changed since the last
+// indexing, in Seq order and in batches that each commit with their progress, so a crash
+// resumes where it stopped. It runs under mu, after each reconcile, and costs nothing when
+// nothing changed.
+func (c *Catalog) indexFeeds(ctx context.Context) error {
+	v, err := c.state(ctx, stateFeedsSeq)
+	if err != nil {
+		return err
+	}
+	var since int64
+	if v != "" {
+		if since, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("state %s: %w", stateFeedsSeq, err)
+		}
+	}
+	for since < c.seq {
+		next, err := c.indexFeedBatch(ctx, since)
+		if err != nil {
+			return fmt.Errorf("index feeds after seq %d: %w", since, err)
+		}
+		if next == since {
+			break
+		}
+		since = next
+	}
+	return nil
+}
+
+type feedStub struct {
+	row       int64
+	id, path  string
+	authors   []article.Author
+	cats      []string
+	published int64
+	removed   bool
+	seq       int64
+}
+
+// feedState is one feed's counters while a batch runs, written back when it commits.
+type feedState struct {
+	ord, live int64
+	dirty     bool
+}
+
+func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT row, id, path, authors, categories, published, removed, seq
+	FROM entries WHERE seq > ? ORDER BY seq LIMIT ?`, since, feedBatch)
+	if err != nil {
+		return since, err
+	}
+	var stubs []feedStub
+	for rows.Next() {
+		var s feedStub
+		var authors, cats string
+		if err := rows.Scan(&s.row, &s.id, &s.path, &authors, &cats, &s.published, &s.removed, &s.seq); err != nil {
+			rows.Close()
+			return since, err
+		}
+		if err := json.Unmarshal([]byte(authors), &s.authors); err != nil {
+			rows.Close()
+			return since, fmt.Errorf("entry %s authors: %w", s.id, err)
+		}
+		if err := json.Unmarshal([]byte(cats), &s.cats); err != nil {
+			rows.Close()
+			return since, fmt.Errorf("entry %s categories: %w", s.id, err)
+		}
+		stubs = append(stubs, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return since, err
+	}
+	if len(stubs) == 0 {
+		return since, nil
+	}
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return since, err
+	}
+	defer tx.Rollback()
+	ix := &feedIndexer{c: c, tx: tx, feeds: map[string]*feedState{}, now: c.now().UTC().Unix()}
+	for _, s := range stubs {
+		if err := ix.entry(ctx, s); err != nil {
+			return since, fmt.Errorf("entry %s (%s): %w", s.id, s.path, err)
+		}
+	}
+	last := stubs[len(stubs)-1].seq
+	if err := ix.flush(ctx, last); err != nil {
+		return since, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO state(key, value) VALUES(?, ?)
+	ON CONFLICT(key) DO UPDATE SET value = excluded.value`, stateFeedsSeq, strconv.FormatInt(last, 10)); err != nil {
+		return since, err
+	}
+	if err := tx.Commit(); err != nil {
+		return since, err
+	}
+	return last, nil
+}
+
+type feedIndexer struct {
+	c     *Catalog
+	tx    *sql.Tx
+	feeds map[string]*feedState
+	now   int64
+}
+
+// entry moves one entry's memberships to what the rule says now: kept rows are refreshed
+// (an edit changes the page it is on), new feeds get the next ordinal, left feeds mark the
+// row gone. Each touched feed takes the entry's Seq.
+func (ix *feedIndexer) entry(ctx context.Context, s feedStub) error {
+	want := memberships(s.path, s.authors, s.cats, s.removed, ix.c.cfg.KeepRemoved)
+	have := map[string]bool{} // feed key -> gone
+	rows, err := ix.tx.QueryContext(ctx, `SELECT feed, gone FROM feed_entries WHERE row = ?`, s.row)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var key string
+		var gone bool
+		if err := rows.Scan(&key, &gone); err != nil {
+			rows.Close()
+			return err
+		}
+		have[key] = gone
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, m := range want {
+		f, err := ix.feed(ctx, m, s.seq)
+		if err != nil {
+			return err
+		}
+		f.dirty = true
+		gone, ok := have[m.key]
+		delete(have, m.key)
+		if ok {
+			if gone {
+				f.live++
+			}
+			if _, err := ix.tx.ExecContext(ctx, `UPDATE feed_entries SET seq = ?, published = ?, id = ?, gone = 0
+			WHERE feed = ? AND row = ?`, s.seq, s.published, s.id, m.key, s.row); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO feed_entries(feed, ord, row, published, id, seq)
+		VALUES(?, ?, ?, ?, ?, ?)`, m.key, f.ord, s.row, s.published, s.id, s.seq); err != nil {
+			return err
+		}
+		f.ord++
+		f.live++
+	}
+	for key, gone := range have {
+		if gone {
+			continue
+		}
+		f, err := ix.feed(ctx, membership{key: key}, s.seq)
+		if err != nil {
+			return err
+		}
+		f.dirty = true
+		f.live--
+		if _, err := ix.tx.ExecContext(ctx, `UPDATE feed_entries SET seq = ?, gone = 1 WHERE feed = ? AND row = ?`,
+			s.seq, key, s.row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// feed returns the batch's state of m's feed, creating the feed (and minting its slug) when it
+// is new. A key only found in feed_entries always has its feed row.
+func (ix *feedIndexer) feed(ctx context.Context, m membership, seq int64) (*feedState, error) {
+	if f, ok := ix.feeds[m.key]; ok {
+		return f, nil
+	}
+	f := &feedState{}
+	err := ix.tx.QueryRowContext(ctx, `SELECT next_ord, live FROM feeds WHERE key = ?`, m.key).Scan(&f.ord, &f.live)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ix.create(ctx, m, seq)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ix.feeds[m.key] = f
+	return f, nil
+}
+
+// create inserts a new feed. A section's slug is its path, unique because keys are; an
+// author's or tag's is the first of base, base-2, ... that no feed of its kind has.
+func (ix *feedIndexer) create(ctx context.Context, m membership, seq int64) error {
+	base := m.slug
+	if m.kind == KindAuthor || m.kind == KindTag {
+		if base = feedSlug(m.slug); base == "" {
+			base = fallbackFeedSlug(m.kind)
+		}
+	}
+	for n := 1; n <= maxSlugTries; n++ {
+		slug := base
+		if n > 1 {
+			slug = fmt.Sprintf("%s-%d", base, n)
+		}
+		res, err := ix.tx.ExecContext(ctx, `INSERT INTO feeds(key, kind, slug, name, seq, changed)
+		VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, m.key, string(m.kind), slug, m.name, seq, ix.now)
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return err
+		} else if k == 1 {
+			if m.kind != KindRoot {
+				ix.c.log.Info("catalog feed created", "kind", m.kind, "slug", slug, "name", m.name)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("feed %q: no free slug after %s-%d", m.name, base, maxSlugTries)
+}
+
+// flush writes the counters of every feed the batch touched, each with the batch's last Seq:
+// the feed changed at or before it, and nothing after.
+func (ix *feedIndexer) flush(ctx context.Context, seq int64) error {
+	for key, f := range ix.feeds {
+		if !f.dirty {
+			continue
+		}
+		if _, err := ix.tx.ExecContext(ctx, `UPDATE feeds SET next_ord = ?, live = ?, seq = ?, changed = ? WHERE key = ?`,
+			f.ord, f.live, seq, ix.now, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const feedCols = `key, kind, slug, name, seq, changed, live, next_ord`
+
+func scanFeed(s interface{ Scan(...any) error }) (Feed, error) {
+	var f Feed
+	var kind string
+	var changed int64
+	if err := s.Scan(&f.Key, &kind, &f.Slug, &f.Name, &f.Seq, &changed, &f.Live, &f.Ords); err != nil {
+		return Feed{}, err
+	}
+	f.Kind = FeedKind(kind)
+	f.Changed = unix(changed)
+	return f, nil
+}
+
+func (c *Catalog) queryFeeds(ctx context.Context, what, q string, args ...any) ([]Feed, error) {
+	rows, err := c.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []Feed
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Feeds returns every feed that has ever had a member, the root first, then sections, authors
+// and tags, each by slug. Feeds whose members all left are included with Live 0: their
+// archives still exist.
+func (c *Catalog) Feeds(ctx context.Context) ([]Feed, error) {
+	return c.queryFeeds(ctx, "feeds", `SELECT `+feedCols+` FROM feeds ORDER BY
+	CASE kind WHEN 'root' THEN 0 WHEN 'section' THEN 1 WHEN 'author' THEN 2 ELSE 3 END, slug`)
+}
+
+// FeedsChanged returns the feeds whose members changed after Seq since.
+func (c *Catalog) FeedsChanged(ctx context.Context, since int64) ([]Feed, error) {
+	return c.queryFeeds(ctx, "changed feeds", `SELECT `+feedCols+` FROM feeds WHERE seq > ? ORDER BY key`, since)
+}
+
+// FeedBySlug returns the feed of that kind and slug, or an error wrapping ErrNotFound.
+func (c *Catalog) FeedBySlug(ctx context.Context, kind FeedKind, slug string) (Feed, error) {
+	f, err := scanFeed(c.db.QueryRowContext(ctx, `SELECT `+feedCols+` FROM feeds WHERE kind = ? AND slug = ?`, string(kind), slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		if kind == KindRoot {
+			// An empty catalog has not indexed its root yet; it is a feed all the same.
+			return Feed{Key: RootKey, Kind: KindRoot}, nil
+		}
+		return Feed{}, fmt.Errorf("%s feed %q: %w", kind, slug, ErrNotFound)
+	}
+	if err != nil {
+		return Feed{}, fmt.Errorf("%s feed %q: %w", kind, slug, err)
+	}
+	return f, nil
+}
+
+// memberCols are entryCols read through feed_entries (fe) joined with entries (e).
+var memberCols = "e." + strings.ReplaceAll(strings.ReplaceAll(entryCols, "\n\t", " "), ", ", ", e.")
+
+// FeedLatest returns the newest n members of feed key by Published (ties broken by ID), as
+// Latest does for the whole catalog. Removed entries are members only when KeepRemoved.
+func (c *Catalog) FeedLatest(ctx context.Context, key string, n int) ([]Entry, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	return c.members(ctx, fmt.Sprintf("feed %q latest %d", key, n), `SELECT `+memberCols+`
+	FROM feed_entries fe JOIN entries e ON e.row = fe.row
+	WHERE fe.feed = ? AND fe.gone = 0 ORDER BY fe.published DESC, fe.id LIMIT ?`, key, n)
+}
+
+// FeedRange returns the members of feed key with ordinals in [lo, hi), newest ordinal first:
+// one archive page.
+func (c *Catalog) FeedRange(ctx context.Context, key string, lo, hi int64) ([]Entry, error) {
+	return c.members(ctx, fmt.Sprintf("feed %q ordinals %d-%d", key, lo, hi), `SELECT `+memberCols+`
+	FROM feed_entries fe JOIN entries e ON e.row = fe.row
+	WHERE fe.feed = ? AND fe.ord >= ? AND fe.ord < ? AND fe.gone = 0 ORDER BY fe.ord DESC`, key, lo, hi)
+}
+
+func (c *Catalog) members(ctx context.Context, what, q string, args ...any) ([]Entry, error) {
+	rows, err := c.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// FeedPageSeqs returns, for each page of size members of feed key (page k holds ordinals
+// k*size..k*size+size-1), the highest Seq of a change to a member on it, departures included:
+// a page whose value is at most s has the same members and contents as at Seq s.
+func (c *Catalog) FeedPageSeqs(ctx context.Context, key string, size int) ([]int64, error) {
+	if size <= 0 {
+		return nil, fmt.Errorf("feed %q pages: size %d", key, size)
+	}
+	rows, err := c.db.QueryContext(ctx, `SELECT ord / ?, max(seq) FROM feed_entries WHERE feed = ? GROUP BY 1 ORDER BY 1`, size, key)
+	if err != nil {
+		return nil, fmt.Errorf("feed %q pages: %w", key, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var page, seq int64
+		if err := rows.Scan(&page, &seq); err != nil {
+			return nil, fmt.Errorf("feed %q pages: %w", key, err)
+		}
+		for int64(len(out)) < page {
+			out = append(out, 0)
+		}
+		out = append(out, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("feed %q pages: %w", key, err)
+	}
+	return out, nil
+}
+
+// Link is the part of an entry a sitemap lists.
+type Link struct {
+	Slug    string
+	Updated time.Time
+}
+
+// FeedLinks returns slug and Updated of the members of feed key with ordinals in [lo, hi), in
+// ordinal order, without reading their content.
+func (c *Catalog) FeedLinks(ctx context.Context, key string, lo, hi int64) ([]Link, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT e.slug, e.updated FROM feed_entries fe JOIN entries e ON e.row = fe.row
+	WHERE fe.feed = ? AND fe.ord >= ? AND fe.ord < ? AND fe.gone = 0 ORDER BY fe.ord`, key, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("feed %q links: %w", key, err)
+	}
+	defer rows.Close()
+	var out []Link
+	for rows.Next() {
+		var l Link
+		var updated int64
+		if err := rows.Scan(&l.Slug, &updated); err != nil {
+			return nil, fmt.Errorf("feed %q links: %w", key, err)
+		}
+		l.Updated = unix(updated)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("feed %q links: %w", key, err)
+	}
+	return out, nil
+}
