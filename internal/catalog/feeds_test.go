@@ -42,7 +42,7 @@ func TestFeedMemberships(t *testing.T) {
 		{KindSection, "politics/korea", []string{"politics/korea/a.md"}},
 		{KindSection, "sports", []string{"sports/d.html"}},
 		{KindAuthor, "nari-shin", []string{"politics/b.md", "politics/korea/a.md"}}, // one person by e-mail
-		{KindAuthor, "kim", []string{"c.md", "politics/b.md"}},                         // by name, any case
+		{KindAuthor, "kim", []string{"c.md", "politics/b.md"}},                      // by name, any case
 		{KindTag, "economy", []string{"politics/b.md", "politics/korea/a.md"}},
 		{KindTag, "seoul", []string{"politics/korea/a.md", "sports/d.html"}},
 		{KindTag, "sports", []string{"sports/d.html"}},

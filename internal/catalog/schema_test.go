@@ -3,9 +3,9 @@ package catalog
 import (
 	"database/sql"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"maps"
 	"reflect"
 	"slices"
 	"strconv"
