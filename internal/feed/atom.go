@@ -11,9 +11,11 @@ import (
 // other child, so Entries is redeclared after the added elements.
 type atomFeed struct {
 	Lang string `xml:"xml:lang,attr,omitempty"`
+	FHNS string `xml:"xmlns:fh,attr,omitempty"`
 	*feeds.AtomFeed
 	Links     []feeds.AtomLink
 	Generator atomGenerator `xml:"generator"`
+	Archive   *struct{}     `xml:"fh:archive"` // RFC 5005: this is an archive document
 	Entries   []*atomEntry  `xml:"entry"`
 }
 
@@ -37,11 +39,11 @@ type atomCategory struct {
 
 const atomTime = time.RFC3339
 
-func (r *Renderer) atom(items []item, updated time.Time) ([]byte, error) {
+func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, error) {
 	f := &feeds.Feed{
-		Title:       r.site.Title,
-		Link:        &feeds.Link{Href: r.site.BaseURL},
-		Description: r.site.Description, // gorilla writes it as <subtitle>, omitted when empty
+		Title:       ci.title,
+		Link:        &feeds.Link{Href: ci.home},
+		Description: ci.description, // gorilla writes it as <subtitle>, omitted when empty
 		Updated:     updated,
 		Author:      &feeds.Author{Name: r.author.Name, Email: r.author.Email},
 	}
@@ -59,17 +61,20 @@ func (r *Renderer) atom(items []item, updated time.Time) ([]byte, error) {
 		})
 	}
 	af := (&feeds.Atom{Feed: f}).AtomFeed()
-	af.Id = r.site.FeedID // gorilla uses the home page link, which changes when the site moves
+	af.Id = ci.id // gorilla uses the home page link, which changes when the site moves
 	af.Link = nil
 	out := &atomFeed{
-		Lang:     r.site.Language,
-		AtomFeed: af,
-		Links: []feeds.AtomLink{
-			{Href: r.site.BaseURL, Rel: "alternate", Type: "text/html"},
-			{Href: r.atomURL, Rel: "self", Type: "application/atom+xml"},
-		},
+		Lang:      r.site.Language,
+		AtomFeed:  af,
+		Links:     []feeds.AtomLink{{Href: ci.html.self, Rel: "alternate", Type: "text/html"}},
 		Generator: atomGenerator{URI: generatorURI, Version: r.site.GeneratorVersion, Name: generatorName},
 		Entries:   make([]*atomEntry, len(af.Entries)),
+	}
+	for _, l := range atomLinks(ci.atom, "application/atom+xml") {
+		out.Links = append(out.Links, feeds.AtomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
+	}
+	if ci.archive {
+		out.FHNS, out.Archive = nsFH, &struct{}{}
 	}
 	for i, ae := range af.Entries {
 		it := &items[i]

@@ -159,11 +159,17 @@ func (r *Renderer) PageURL(slug string) string {
 	return r.site.BaseURL + "articles/" + url.PathEscape(slug) + ".html"
 }
 
-// Feeds renders rss.xml, atom.xml, feed.json and index.html, in that order. Entries are
-// taken as given (newest first, already limited); removed entries are skipped so that a
-// caller's slip cannot republish a withdrawn article. updated is the feed-level date; when
-// zero, the newest entry date is used, and the Unix epoch when there are no entries.
+// Feeds renders the root feed's rss.xml, atom.xml, feed.json and index.html, in that order,
+// without archive links. Entries are taken as given (newest first, already limited); removed
+// entries are skipped so that a caller's slip cannot republish a withdrawn article. updated
+// is the feed-level date; when zero, the newest entry date is used, and the Unix epoch when
+// there are no entries.
 func (r *Renderer) Feeds(entries []catalog.Entry, updated time.Time) ([]File, error) {
+	return r.Subscription(Channel{Kind: catalog.KindRoot}, entries, updated)
+}
+
+// items prepares entries for rendering, skipping removed ones and refusing duplicate ids.
+func (r *Renderer) items(entries []catalog.Entry) ([]item, error) {
 	items := make([]item, 0, len(entries))
 	seen := make(map[string]bool, len(entries))
 	for i := range entries {
@@ -180,30 +186,7 @@ func (r *Renderer) Feeds(entries []catalog.Entry, updated time.Time) ([]File, er
 		seen[it.id] = true
 		items = append(items, it)
 	}
-	updated = feedUpdated(updated, items)
-
-	rss, err := r.rss(items, updated)
-	if err != nil {
-		return nil, fmt.Errorf("feed: rss: %w", err)
-	}
-	atom, err := r.atom(items, updated)
-	if err != nil {
-		return nil, fmt.Errorf("feed: atom: %w", err)
-	}
-	jf, err := r.jsonFeed(items, updated)
-	if err != nil {
-		return nil, fmt.Errorf("feed: json: %w", err)
-	}
-	index, err := r.index(items, updated)
-	if err != nil {
-		return nil, fmt.Errorf("feed: index: %w", err)
-	}
-	return []File{
-		{Name: NameRSS, ContentType: ContentTypeRSS, Body: rss},
-		{Name: NameAtom, ContentType: ContentTypeAtom, Body: atom},
-		{Name: NameJSON, ContentType: ContentTypeJSON, Body: jf},
-		{Name: NameIndex, ContentType: ContentTypeHTML, Body: index},
-	}, nil
+	return items, nil
 }
 
 func feedUpdated(updated time.Time, items []item) time.Time {

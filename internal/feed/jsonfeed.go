@@ -25,11 +25,11 @@ type jsonItem struct {
 // The deprecated 1.0 "author" field is not written: every reader that knows 1.1 reads
 // "authors", and a 1.0-only reader still gets titles, links and content.
 
-func (r *Renderer) jsonFeed(items []item, updated time.Time) ([]byte, error) {
+func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]byte, error) {
 	f := &feeds.Feed{
-		Title:       r.site.Title,
-		Link:        &feeds.Link{Href: r.site.BaseURL},
-		Description: r.site.Description,
+		Title:       ci.title,
+		Link:        &feeds.Link{Href: ci.home},
+		Description: ci.description,
 		Updated:     updated,
 	}
 	for i := range items {
@@ -43,7 +43,13 @@ func (r *Renderer) jsonFeed(items []item, updated time.Time) ([]byte, error) {
 		})
 	}
 	jf := (&feeds.JSON{Feed: f}).JSONFeed()
-	jf.FeedUrl = r.jsonURL
+	// Every page of a feed names the subscription document as its feed_url, the feed's
+	// identity; next_url leads to older entries, JSON Feed's form of RFC 5005's prev-archive.
+	jf.FeedUrl = ci.json.self
+	if ci.archive {
+		jf.FeedUrl = ci.json.current
+	}
+	jf.NextUrl = ci.json.prev
 	jf.Language = r.site.Language
 	jf.Author = nil
 	siteAuthor := &feeds.JSONAuthor{Name: r.author.Name, Url: r.site.BaseURL}

@@ -25,11 +25,24 @@ type pageData struct {
 	Description     string // <meta name="description">
 	Canonical       string
 	SiteTitle       string
+	FeedTitle       string // names the feeds in the autodiscovery links
 	SiteDescription string
 	HomeURL         string
 	Feeds           feedLinks
 	Entries         []pageEntry // index only
 	Entry           *pageEntry  // article only
+	Heading         string      // index only: the feed's title
+	Older, Newer    string      // index only: the neighbouring archive pages (Newer may be the index)
+	Related         []pageLink  // index only: the feeds it lists (the root: its sections)
+}
+
+type pageLink struct{ Title, URL string }
+
+// Related is a feed an index page links to, such as a section from the root.
+type Related struct {
+	Title string
+	Kind  catalog.FeedKind
+	Slug  string
 }
 
 // feedLinks are the absolute URLs of the three feeds, for autodiscovery and the footer.
@@ -63,6 +76,7 @@ func (r *Renderer) pageData(title string) pageData {
 		Lang:            r.site.Language,
 		Title:           title,
 		SiteTitle:       r.site.Title,
+		FeedTitle:       r.site.Title,
 		SiteDescription: r.site.Description,
 		HomeURL:         r.site.BaseURL,
 		Feeds:           feedLinks{RSS: r.rssURL, Atom: r.atomURL, JSON: r.jsonURL},
@@ -85,10 +99,31 @@ func (r *Renderer) pageEntry(it *item) pageEntry {
 	}
 }
 
-func (r *Renderer) index(items []item, _ time.Time) ([]byte, error) {
-	d := r.pageData(r.site.Title)
-	d.Description = r.site.Description
-	d.Canonical = r.site.BaseURL
+func (r *Renderer) index(ci *chanInfo, items []item, related []Related) ([]byte, error) {
+	d := r.pageData(ci.title)
+	d.Heading, d.FeedTitle = ci.title, ci.title
+	if ci.dir == "" {
+		d.Heading = r.site.Title
+	}
+	d.Description = ci.description
+	d.Canonical = ci.html.self
+	d.Feeds = feedLinks{RSS: ci.rss.self, Atom: ci.atom.self, JSON: ci.json.self}
+	if ci.archive {
+		// An archive page's own feed documents are archive documents; readers subscribe to
+		// the feed's subscription documents instead.
+		d.Feeds = feedLinks{RSS: ci.rss.current, Atom: ci.atom.current, JSON: ci.json.current}
+	}
+	d.Older, d.Newer = ci.html.prev, ci.html.next
+	if ci.archive && d.Newer == "" {
+		d.Newer = ci.html.current
+	}
+	for _, rel := range related {
+		t := rel.Title
+		if t == "" {
+			t = rel.Slug
+		}
+		d.Related = append(d.Related, pageLink{Title: t, URL: r.site.BaseURL + escapeDir(Dir(rel.Kind, rel.Slug))})
+	}
 	d.Entries = make([]pageEntry, len(items))
 	for i := range items {
 		d.Entries[i] = r.pageEntry(&items[i])

@@ -13,6 +13,7 @@ const (
 	nsAtom    = "http://www.w3.org/2005/Atom"
 	nsContent = "http://purl.org/rss/1.0/modules/content/"
 	nsDC      = "http://purl.org/dc/elements/1.1/"
+	nsFH      = "http://purl.org/syndication/history/1.0" // RFC 5005
 )
 
 // rssDoc replaces feeds.RssFeedXml, which declares only the content namespace; the atom and
@@ -21,16 +22,19 @@ type rssDoc struct {
 	feeds.RssFeedXml
 	AtomNS  string      `xml:"xmlns:atom,attr"`
 	DCNS    string      `xml:"xmlns:dc,attr"`
+	FHNS    string      `xml:"xmlns:fh,attr,omitempty"`
 	Channel *rssChannel // shadows RssFeedXml.Channel
 }
 
-// rssChannel extends feeds.RssFeed with the self link that validators and Feedly expect.
-// Items is redeclared after it so the link precedes the items and each item can carry more
-// than gorilla's RssItem can express.
+// rssChannel extends feeds.RssFeed with the self link that validators and Feedly expect and
+// RFC 5005's archive links and marker, as atom:link and fh:archive. Items is redeclared after
+// them so the links precede the items and each item can carry more than gorilla's RssItem can
+// express.
 type rssChannel struct {
 	*feeds.RssFeed
-	Self  rssAtomLink `xml:"atom:link"`
-	Items []*rssItem  `xml:"item"`
+	Links   []rssAtomLink `xml:"atom:link"`
+	Archive *struct{}     `xml:"fh:archive"`
+	Items   []*rssItem    `xml:"item"`
 }
 
 type rssAtomLink struct {
@@ -54,14 +58,14 @@ type rssItem struct {
 	Categories []string `xml:"category"`
 }
 
-func (r *Renderer) rss(items []item, updated time.Time) ([]byte, error) {
+func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, error) {
 	// The generic feeds.Feed is filled only with what gorilla renders correctly; Author is
 	// left nil because gorilla would write " (Name)" as managingEditor when there is no
 	// e-mail, and Created is left zero so pubDate equals lastBuildDate.
 	f := &feeds.Feed{
-		Title:       r.site.Title,
-		Link:        &feeds.Link{Href: r.site.BaseURL},
-		Description: r.site.Description,
+		Title:       ci.title,
+		Link:        &feeds.Link{Href: ci.home},
+		Description: ci.description,
 		Updated:     updated,
 	}
 	for i := range items {
@@ -95,8 +99,11 @@ func (r *Renderer) rss(items []item, updated time.Time) ([]byte, error) {
 	}
 	out := &rssChannel{
 		RssFeed: ch,
-		Self:    rssAtomLink{Href: r.rssURL, Rel: "self", Type: "application/rss+xml"},
+		Links:   atomLinks(ci.rss, "application/rss+xml"),
 		Items:   make([]*rssItem, len(ch.Items)),
+	}
+	if ci.archive {
+		out.Archive = &struct{}{}
 	}
 	for i, ri := range ch.Items {
 		it := &items[i]
@@ -124,7 +131,21 @@ func (r *Renderer) rss(items []item, updated time.Time) ([]byte, error) {
 		DCNS:       nsDC,
 		Channel:    out,
 	}
+	if ci.archive {
+		doc.FHNS = nsFH
+	}
 	return marshalXML(doc)
+}
+
+// atomLinks are a document's self and RFC 5005 links, as atom:link elements of type typ.
+func atomLinks(l links, typ string) []rssAtomLink {
+	out := []rssAtomLink{{Href: l.self, Rel: "self", Type: typ}}
+	for _, x := range [...]struct{ rel, href string }{{"current", l.current}, {"prev-archive", l.prev}, {"next-archive", l.next}} {
+		if x.href != "" {
+			out = append(out, rssAtomLink{Href: x.href, Rel: x.rel, Type: typ})
+		}
+	}
+	return out
 }
 
 // marshalXML writes the document with gorilla's layout: XML declaration and two-space indent.
