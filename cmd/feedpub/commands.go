@@ -20,6 +20,7 @@ import (
 	"github.com/feedpub/feedpub/internal/progress"
 	"github.com/feedpub/feedpub/internal/publish"
 	"github.com/feedpub/feedpub/internal/sdnotify"
+	"github.com/feedpub/feedpub/internal/section"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
 	"golang.org/x/sync/errgroup"
@@ -58,6 +59,7 @@ func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog,
 		FeedSize:    s.FeedSize,
 		Out:         s.Out,
 		KeepRemoved: s.KeepRemoved,
+		Sections:    section.Dir(s.Dir),
 		Logger:      log,
 	}, nil
 }
@@ -156,7 +158,7 @@ func serve(ctx context.Context, inv *invocation) error {
 	}
 	defer pub.Close()
 	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
-	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log, Version: versionString()},
+	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log, Version: versionString(), Files: pub},
 		pub, pub.Health)
 	pub.SetServer(srv)
 	// Watch before the first reconcile, so that a file dropped during it is seen by one or the other.

@@ -476,9 +476,11 @@ func TestDaemonStaticOut(t *testing.T) {
 		pages, _ = filepath.Glob(filepath.Join(out, "articles", "*.html"))
 		return len(pages) == 1
 	})
-	if tmp, _ := filepath.Glob(filepath.Join(out, "*", ".feedpub-*")); len(tmp) > 0 {
-		t.Errorf("temp files left behind: %v", tmp)
-	}
+	// The archive pages are written after the article pages: wait for that render to end.
+	waitFor(t, 2*time.Second, "no temp files left behind", func() bool {
+		tmp, _ := filepath.Glob(filepath.Join(out, "*", ".feedpub-*"))
+		return len(tmp) == 0
+	})
 }
 
 // TestDaemonReloadDuringFirstImport: a SIGHUP that arrives while the first reconcile still runs

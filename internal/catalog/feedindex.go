@@ -32,8 +32,10 @@ func (c *Catalog) indexFeeds(ctx context.Context) error {
 			return fmt.Errorf("state %s: %w", stateFeedsSeq, err)
 		}
 	}
+	start, created := since, 0
 	for since < c.seq {
-		next, err := c.indexFeedBatch(ctx, since)
+		next, n, err := c.indexFeedBatch(ctx, since)
+		created += n
 		if err != nil {
 			return fmt.Errorf("index feeds after seq %d: %w", since, err)
 		}
@@ -41,6 +43,10 @@ func (c *Catalog) indexFeeds(ctx context.Context) error {
 			break
 		}
 		since = next
+	}
+	// One line for a bulk load; a feed created by a single new article is news on its own.
+	if created > 0 {
+		c.log.Info("catalog feeds indexed", "from_seq", start, "to_seq", since, "feeds_created", created)
 	}
 	return nil
 }
@@ -61,11 +67,13 @@ type feedState struct {
 	dirty     bool
 }
 
-func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, error) {
+// indexFeedBatch indexes up to feedBatch entries after Seq since and returns the last Seq
+// indexed and the number of feeds it created.
+func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, int, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT row, id, path, authors, categories, published, removed, seq
 	FROM entries WHERE seq > ? ORDER BY seq LIMIT ?`, since, feedBatch)
 	if err != nil {
-		return since, err
+		return since, 0, err
 	}
 	var stubs []feedStub
 	for rows.Next() {
@@ -73,55 +81,56 @@ func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, error
 		var authors, cats string
 		if err := rows.Scan(&s.row, &s.id, &s.path, &authors, &cats, &s.published, &s.removed, &s.seq); err != nil {
 			rows.Close()
-			return since, err
+			return since, 0, err
 		}
 		if err := json.Unmarshal([]byte(authors), &s.authors); err != nil {
 			rows.Close()
-			return since, fmt.Errorf("entry %s authors: %w", s.id, err)
+			return since, 0, fmt.Errorf("entry %s authors: %w", s.id, err)
 		}
 		if err := json.Unmarshal([]byte(cats), &s.cats); err != nil {
 			rows.Close()
-			return since, fmt.Errorf("entry %s categories: %w", s.id, err)
+			return since, 0, fmt.Errorf("entry %s categories: %w", s.id, err)
 		}
 		stubs = append(stubs, s)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return since, err
+		return since, 0, err
 	}
 	if len(stubs) == 0 {
-		return since, nil
+		return since, 0, nil
 	}
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
-		return since, err
+		return since, 0, err
 	}
 	defer tx.Rollback()
 	ix := &feedIndexer{c: c, tx: tx, feeds: map[string]*feedState{}, now: c.now().UTC().Unix()}
 	for _, s := range stubs {
 		if err := ix.entry(ctx, s); err != nil {
-			return since, fmt.Errorf("entry %s (%s): %w", s.id, s.path, err)
+			return since, 0, fmt.Errorf("entry %s (%s): %w", s.id, s.path, err)
 		}
 	}
 	last := stubs[len(stubs)-1].seq
 	if err := ix.flush(ctx, last); err != nil {
-		return since, err
+		return since, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO state(key, value) VALUES(?, ?)
 	ON CONFLICT(key) DO UPDATE SET value = excluded.value`, stateFeedsSeq, strconv.FormatInt(last, 10)); err != nil {
-		return since, err
+		return since, 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return since, err
+		return since, 0, err
 	}
-	return last, nil
+	return last, ix.created, nil
 }
 
 type feedIndexer struct {
-	c     *Catalog
-	tx    *sql.Tx
-	feeds map[string]*feedState
-	now   int64
+	c       *Catalog
+	tx      *sql.Tx
+	feeds   map[string]*feedState
+	now     int64
+	created int
 }
 
 // entry moves one entry's memberships to what the rule says now: kept rows are refreshed
@@ -230,9 +239,8 @@ func (ix *feedIndexer) create(ctx context.Context, m membership, seq int64) erro
 		if k, err := res.RowsAffected(); err != nil {
 			return err
 		} else if k == 1 {
-			if m.kind != KindRoot {
-				ix.c.log.Info("catalog feed created", "kind", m.kind, "slug", slug, "name", m.name)
-			}
+			ix.created++
+			ix.c.log.Debug("catalog feed created", "kind", m.kind, "slug", slug, "name", m.name)
 			return nil
 		}
 	}

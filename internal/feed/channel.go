@@ -241,3 +241,55 @@ func (r *Renderer) render(ch Channel, page int, entries []catalog.Entry, updated
 		{Name: ci.dir + names[3], ContentType: ContentTypeHTML, Body: index},
 	}, nil
 }
+
+// Target is what a request path below the base URL names, as ParsePath reads it.
+type Target struct {
+	Kind catalog.FeedKind
+	Slug string
+	Page int // archive page, or -1 for a subscription document
+}
+
+// ParsePath reads a path below the base URL (unescaped, without a leading "/") as one of a
+// feed's files: "<dir>rss.xml", "<dir>atom.xml", "<dir>feed.json", "<dir>" (its index page,
+// index.html on disk) or "<dir>archive/<k>.rss|.xml|.json|.html". It is the inverse of the
+// names Subscription and ArchivePage give their files.
+func ParsePath(p string) (Target, bool) {
+	dir, file := "", p
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		dir, file = p[:i+1], p[i+1:]
+	}
+	page := -1
+	switch file {
+	case NameRSS, NameAtom, NameJSON, "":
+	default:
+		if !strings.HasSuffix(dir, "archive/") {
+			return Target{}, false
+		}
+		dir = strings.TrimSuffix(dir, "archive/")
+		num, ext, ok := strings.Cut(file, ".")
+		switch "." + ext {
+		case extRSS, extAtom, extJSON, extHTML:
+		default:
+			ok = false
+		}
+		k, err := strconv.Atoi(num)
+		if !ok || err != nil || k < 0 || strconv.Itoa(k) != num {
+			return Target{}, false
+		}
+		page = k
+	}
+	kind, slug, ok := ParseDir(dir)
+	if !ok || (kind == catalog.KindRoot && file == "") {
+		return Target{}, false
+	}
+	return Target{Kind: kind, Slug: slug, Page: page}, true
+}
+
+// ServedPath is the request path (below the base, without a leading "/") a file is served
+// at: its name, with an index page's "index.html" left off.
+func ServedPath(name string) string {
+	if name == NameIndex || strings.HasSuffix(name, "/"+NameIndex) {
+		return strings.TrimSuffix(name, NameIndex)
+	}
+	return name
+}

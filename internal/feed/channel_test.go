@@ -238,3 +238,42 @@ func TestSiteFiles(t *testing.T) {
 		t.Errorf("robots.txt %q", got)
 	}
 }
+
+func TestParsePath(t *testing.T) {
+	r := newTestRenderer(t)
+	// Every name the renderer gives a file parses back to its feed and page.
+	for _, ch := range []Channel{{Kind: catalog.KindRoot, Pages: 2}, {Kind: catalog.KindSection, Slug: "a/archive", Pages: 2},
+		{Kind: catalog.KindTag, Slug: "go", Pages: 2}} {
+		sub, err := r.Subscription(ch, nil, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := r.ArchivePage(ch, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range append(sub, page...) {
+			p := ServedPath(f.Name)
+			want := Target{Kind: ch.Kind, Slug: ch.Slug, Page: -1}
+			if i >= 4 {
+				want.Page = 1
+			}
+			got, ok := ParsePath(p)
+			if ch.Kind == catalog.KindRoot && p == "" {
+				if ok {
+					t.Errorf("ParsePath(%q) = %+v: the root index is a fixed path", p, got)
+				}
+				continue
+			}
+			if !ok || got != want {
+				t.Errorf("ParsePath(%q) = %+v %v, want %+v", p, got, ok, want)
+			}
+		}
+	}
+	for _, bad := range []string{"index.html", "sections/a/index.html", "archive/01.xml", "archive/1.txt", "archive/-1.xml",
+		"archive/x.xml", "sections/a/archive/", "foo.xml", "tags/go/rss.xml/", "articles/a.html"} {
+		if got, ok := ParsePath(bad); ok {
+			t.Errorf("ParsePath(%q) = %+v", bad, got)
+		}
+	}
+}

@@ -246,3 +246,17 @@ func wantPerm(t *testing.T) fs.FileMode {
 func mtimeTick() { time.Sleep(20 * time.Millisecond) }
 
 var feedNames = []string{"atom.xml", "feed.json", "index.html", "rss.xml"}
+
+// rootFiles are the files of the root feed in the test catalog: its subscription documents,
+// its one archive page, and the sitemap listing its articles.
+var rootFiles = append([]string{"archive/0.html", "archive/0.json", "archive/0.rss", "archive/0.xml", "sitemap.xml"}, feedNames...)
+
+// isOtherFeedFile says whether name belongs to a feed other than the root, or the site.
+func isOtherFeedFile(name string) bool {
+	for _, p := range []string{"archive/", "sections/", "authors/", "tags/", "sitemap", "robots.txt", "feeds.opml"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}

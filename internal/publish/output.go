@@ -27,13 +27,11 @@ func outKey(out string) string {
 	return "out:" + abs
 }
 
-// writePages brings articles/*.html up to date. When the output directory was last written with
-// the same site settings, only entries changed since then are touched; otherwise every page is
-// rendered and compared, and pages no entry owns are deleted.
-func (p *Publisher) writePages(ctx context.Context, v view, cst catalog.Stats) (written, removed int, err error) {
-	seq := cst.Seq
-	var since int64
-	full := true
+// outState says from which catalog Seq the output directory must be brought up to date: when
+// it was last written with the same site settings, only what changed since then; otherwise
+// (full) everything.
+func (p *Publisher) outState(ctx context.Context, v view, seq int64) (since int64, full bool) {
+	full = true
 	if rec, err := p.cat.Meta(ctx, outKey(v.cfg.Out)); err == nil && rec != "" {
 		if n, key, ok := strings.Cut(rec, " "); ok && key == v.siteKey {
 			if s, err := strconv.ParseInt(n, 10, 64); err == nil && s <= seq {
@@ -41,14 +39,20 @@ func (p *Publisher) writePages(ctx context.Context, v view, cst catalog.Stats) (
 			}
 		}
 	}
-	dir := filepath.Join(v.cfg.Out, "articles")
 	if !full {
 		_, ierr := os.Stat(filepath.Join(v.cfg.Out, feed.NameIndex))
-		_, aerr := os.Stat(dir)
+		_, aerr := os.Stat(filepath.Join(v.cfg.Out, "articles"))
 		if ierr != nil || aerr != nil {
 			full, since = true, 0 // someone emptied the directory: rebuild it
 		}
 	}
+	return since, full
+}
+
+// writePages brings articles/*.html up to date: only entries changed since Seq since, or,
+// when full, every page is rendered and compared, and pages no entry owns are deleted.
+func (p *Publisher) writePages(ctx context.Context, v view, cst catalog.Stats, since int64, full bool) (written, removed int, err error) {
+	dir := filepath.Join(v.cfg.Out, "articles")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, fmt.Errorf("output %s: %w", dir, err)
 	}
@@ -166,4 +170,77 @@ func writeFeeds(out *manifest.Manifest, files []feed.File) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// writeChannels brings the other feed files up to date: the subscription documents of every
+// section, author and tag whose members changed since Seq since, the archive pages holding a
+// changed member (and the page before a new one, whose next-archive link appears), and the
+// site files. The root's subscription documents are left to writeFeeds. When full, every one
+// is rendered and compared. It returns how many files it replaced.
+func (p *Publisher) writeChannels(ctx context.Context, v view, since int64, full bool) (int, error) {
+	all, err := p.cat.Feeds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	st := newStager(v.cfg.Out, p.out)
+	defer st.abort()
+	n := 0
+	stage := func(files []feed.File) error {
+		for _, f := range files {
+			changed, err := st.stage(f.Name, f.Body)
+			if err != nil {
+				return err
+			}
+			if changed {
+				n++
+			}
+		}
+		return st.commitIfFull(pageBatch)
+	}
+	any := full
+	for _, f := range all {
+		if !full && f.Seq <= since {
+			continue
+		}
+		any = true
+		if f.Kind != catalog.KindRoot {
+			files, err := p.subscription(ctx, v, f, all)
+			if err != nil {
+				return n, err
+			}
+			if err := stage(files); err != nil {
+				return n, err
+			}
+		}
+		seqs, err := p.cat.FeedPageSeqs(ctx, f.Key, feed.ArchiveSize)
+		if err != nil {
+			return n, err
+		}
+		for k := range seqs {
+			if !full && seqs[k] <= since && (k+1 >= len(seqs) || seqs[k+1] <= since) {
+				continue
+			}
+			files, err := p.archivePage(ctx, v, f, all, k)
+			if err != nil {
+				return n, err
+			}
+			if err := stage(files); err != nil {
+				return n, err
+			}
+		}
+	}
+	if any {
+		seqs, err := p.cat.FeedPageSeqs(ctx, catalog.RootKey, feed.SitemapSize)
+		if err != nil {
+			return n, err
+		}
+		files, err := p.siteFiles(ctx, v, all, func(k int) bool { return full || k < len(seqs) && seqs[k] > since })
+		if err != nil {
+			return n, err
+		}
+		if err := stage(files); err != nil {
+			return n, err
+		}
+	}
+	return n, st.commit()
 }

@@ -38,7 +38,8 @@ type RenderReport struct {
 	Entries      int      // entries in the feeds
 	Seq          int64    // the catalog sequence rendered
 	Changed      []string // representations (feed.NameRSS, ...) whose bytes differ from the previous render's; all on a Publisher's first
-	FeedsWritten int      // feed and index files replaced in the output directory
+	FeedsWritten int      // the root's feed and index files replaced in the output directory
+	OtherWritten int      // other feeds' files, archive pages and site files replaced in it
 	PagesWritten int      // article pages written into the output directory
 	PagesRemoved int      // article pages deleted from it
 	Duration     time.Duration
@@ -55,9 +56,10 @@ type Outcome struct {
 type Config struct {
 	Site        feed.Site
 	FeedSize    int
-	Out         string // static output directory; empty writes none
-	Force       bool   // write into a non-empty Out feedpub has never written to (see manifest.Claim)
-	KeepRemoved bool   // removed entries keep their pages and their place in the feeds
+	Out         string   // static output directory; empty writes none
+	Force       bool     // write into a non-empty Out feedpub has never written to (see manifest.Claim)
+	KeepRemoved bool     // removed entries keep their pages and their place in the feeds
+	Sections    Sections // titles sections from their files; nil titles them by folder name
 	Logger      *slog.Logger
 
 	// Progress, if set, is told how far a render that writes every page has come (see
@@ -87,6 +89,8 @@ type Publisher struct {
 	pages   map[string]cachedPage
 	lastErr *server.HealthError // the last failed ingest or render, for /healthz
 	out     *manifest.Manifest  // the claimed output directory; under renderMu
+
+	files *fileCache // feeds beyond the root's, rendered on demand
 }
 
 // view is one consistent set of settings and the renderer made from them.
@@ -109,7 +113,7 @@ const maxCachedPages = 512
 // New returns a Publisher for cat. It writes cfg.Out, if set, on every render; SetServer adds a
 // server to hand each render to.
 func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
-	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second}
+	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second, files: newFileCache()}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -186,6 +190,7 @@ func (p *Publisher) SetConfig(cfg Config) error {
 	defer p.mu.Unlock()
 	p.view = view{cfg: cfg, r: r, siteKey: hex.EncodeToString(sum[:])}
 	p.pages = map[string]cachedPage{}
+	p.files.reset()
 	return nil
 }
 
@@ -215,32 +220,28 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	v, srv := p.current()
 	start := time.Now()
 	var rep RenderReport
-	entries, err := p.cat.Latest(ctx, v.cfg.FeedSize)
-	if err != nil {
-		return rep, fmt.Errorf("render: %w", err)
-	}
-	if v.cfg.KeepRemoved {
-		// A catalog that keeps removed entries lists them among the latest, and the feeds are
-		// to keep them too; feed.Renderer drops entries marked Removed (a safeguard against
-		// republishing by mistake), which would leave them out and shrink the feeds below
-		// FeedSize. Keeping them is the deliberate choice the safeguard asks for.
-		for i := range entries {
-			entries[i].Removed = false
-		}
-	}
 	st, err := p.cat.Stats(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
-	rep.Entries, rep.Seq = len(entries), st.Seq
+	root, err := p.cat.FeedBySlug(ctx, catalog.KindRoot, "")
+	if err != nil {
+		return rep, fmt.Errorf("render: %w", err)
+	}
+	all, err := p.cat.Feeds(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("render: %w", err)
+	}
+	rep.Seq = st.Seq
 	updated := st.LastChange
 	if updated.IsZero() {
 		updated = st.Created
 	}
-	files, err := v.r.Feeds(entries, updated)
+	files, err := p.subscription(ctx, v, root, all)
 	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
+	rep.Entries = min(root.Live, v.cfg.FeedSize)
 	last := make(map[string][]byte, len(files))
 	for _, f := range files {
 		if old, ok := p.lastBody[f.Name]; !ok || !bytes.Equal(old, f.Body) {
@@ -256,8 +257,12 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 		if err := p.claimLocked(v.cfg); err != nil {
 			return rep, err
 		}
-		rep.PagesWritten, rep.PagesRemoved, err = p.writePages(ctx, v, st)
+		since, full := p.outState(ctx, v, st.Seq)
+		rep.PagesWritten, rep.PagesRemoved, err = p.writePages(ctx, v, st, since, full)
 		if err != nil {
+			return rep, err
+		}
+		if rep.OtherWritten, err = p.writeChannels(ctx, v, since, full); err != nil {
 			return rep, err
 		}
 		if rep.FeedsWritten, err = writeFeeds(p.out, files); err != nil {
@@ -273,7 +278,7 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	n := p.renders.Add(1)
 	rep.Duration = time.Since(start)
 	p.log.Info("render", "entries", rep.Entries, "live", st.Live, "seq", st.Seq, "changed", rep.Changed,
-		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "render", n,
+		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "other_written", rep.OtherWritten, "render", n,
 		"duration_ms", rep.Duration.Milliseconds())
 	return rep, nil
 }

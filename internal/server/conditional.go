@@ -13,6 +13,36 @@ import (
 // This is the path a million polls a day take, so it formats nothing: header values are the
 // prebuilt slices of res and s, assigned straight into the header map under canonical keys.
 func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *Resource) {
+	if s.writeValidators(w, r, res) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	p := &res.hdr
+	h := w.Header()
+	h["Content-Type"] = p.ctypeHdr
+	body := res.body
+	if p.hasGzip && acceptsGzip(r.Header["Accept-Encoding"]) {
+		h["Content-Encoding"] = s.gzipEnc
+		h["Content-Length"] = p.clenGzHdr
+		body = res.gzip
+	} else {
+		h["Content-Length"] = p.clenHdr
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body) // an error means the reader went away; nothing to do about it
+	}
+}
+
+// serveNotModified answers 304 from a stub whose validators match the request.
+func (s *Server) serveNotModified(w http.ResponseWriter, r *http.Request, stub *Resource) {
+	s.writeValidators(w, r, stub)
+	w.WriteHeader(http.StatusNotModified)
+}
+
+// writeValidators sets the headers a 200 and a 304 share and reports whether the request's
+// validators match res.
+func (s *Server) writeValidators(w http.ResponseWriter, r *http.Request, res *Resource) bool {
 	p := &res.hdr
 	h := w.Header()
 	gz := p.hasGzip && acceptsGzip(r.Header["Accept-Encoding"])
@@ -25,6 +55,9 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *Reso
 		h["Last-Modified"] = p.lastModHdr
 	}
 	h["Cache-Control"] = s.cacheControl
+	if p.cacheControl != nil {
+		h["Cache-Control"] = p.cacheControl
+	}
 	// Sent even without a gzip form so that caches keep keying on it if a later
 	// Snapshot of the same path gains one.
 	h["Vary"] = s.vary
@@ -32,24 +65,7 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *Reso
 		h["Content-Security-Policy"] = s.csp
 	}
 
-	if notModified(r.Header, p) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-
-	h["Content-Type"] = p.ctypeHdr
-	body := res.body
-	if gz {
-		h["Content-Encoding"] = s.gzipEnc
-		h["Content-Length"] = p.clenGzHdr
-		body = res.gzip
-	} else {
-		h["Content-Length"] = p.clenHdr
-	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body) // an error means the reader went away; nothing to do about it
-	}
+	return notModified(r.Header, p)
 }
 
 // notModified evaluates If-None-Match, or If-Modified-Since when there is no If-None-Match

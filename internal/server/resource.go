@@ -48,6 +48,20 @@ func NewResource(contentType string, body []byte, modTime time.Time) *Resource {
 	return r
 }
 
+// NewArchiveResource is NewResource for a file that is not expected to change, such as a
+// full archive page: it is served with its own Cache-Control max-age instead of the server's.
+func NewArchiveResource(contentType string, body []byte, modTime time.Time, maxAge time.Duration) *Resource {
+	r := NewResource(contentType, body, modTime)
+	r.hdr.cacheControl = []string{"public, max-age=" + strconv.FormatInt(max(int64(maxAge/time.Second), 0), 10)}
+	return r
+}
+
+// Stub returns a Resource with r's validators and headers but no body, for a Validated to
+// keep after it drops r: it may only answer a request that its validators match.
+func (r *Resource) Stub() *Resource {
+	return &Resource{contentType: r.contentType, etag: r.etag, modTime: r.modTime, hdr: r.hdr}
+}
+
 // ContentType is the media type the Resource is served with.
 func (r *Resource) ContentType() string { return r.contentType }
 
@@ -76,18 +90,19 @@ func strongETag(body []byte) string {
 // that is assigned to header maps as is. The slices are shared by concurrent responses and
 // never written to; cap == len, so an append by anyone downstream copies rather than mutates.
 type prepared struct {
-	etag       string   // the identity representation's tag, for If-None-Match
-	etagGz     string   // the gzip representation's tag; "" without Gzip
-	etagHdr    []string // ETag of the identity bytes
-	etagGzHdr  []string // ETag of the gzip bytes: strong tags name bytes, so it must differ
-	lastMod    string   // Last-Modified as sent; "" when ModTime is zero
-	lastModHdr []string
-	modTime    time.Time // ModTime, the precision of HTTP dates
-	ctypeHdr   []string
-	clenHdr    []string
-	clenGzHdr  []string
-	html       bool // gets the Content-Security-Policy header
-	hasGzip    bool
+	etag         string   // the identity representation's tag, for If-None-Match
+	etagGz       string   // the gzip representation's tag; "" without Gzip
+	etagHdr      []string // ETag of the identity bytes
+	etagGzHdr    []string // ETag of the gzip bytes: strong tags name bytes, so it must differ
+	lastMod      string   // Last-Modified as sent; "" when ModTime is zero
+	lastModHdr   []string
+	modTime      time.Time // ModTime, the precision of HTTP dates
+	ctypeHdr     []string
+	clenHdr      []string
+	clenGzHdr    []string
+	html         bool // gets the Content-Security-Policy header
+	hasGzip      bool
+	cacheControl []string // overrides the server's; nil for most
 }
 
 // prepare derives the header values of r; NewResource calls it once.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -24,6 +25,20 @@ var ErrNotFound = errors.New("not found")
 // Page returns an error wrapping ErrNotFound when there is no such article.
 type Pages interface {
 	Page(ctx context.Context, slug string) (*Resource, error)
+}
+
+// Files serves every path that is not fixed: the feeds of sections, authors and tags, archive
+// pages, sitemaps. name is the request path without its leading "/" ("" never: that is the
+// root index). File returns an error wrapping ErrNotFound when there is no such file.
+type Files interface {
+	File(ctx context.Context, name string) (*Resource, error)
+}
+
+// Validated is a Files that can answer a conditional request without making the file: Stub
+// returns the current file's validators (a Resource made by Resource.Stub), or nil when it
+// does not know them. The daemon keeps validators of thousands of feeds it does not keep.
+type Validated interface {
+	Stub(ctx context.Context, name string) *Resource
 }
 
 // Health is the body of /healthz, for load balancers and people: 503 until the first render
@@ -57,6 +72,7 @@ type Config struct {
 	MaxAge  time.Duration // Cache-Control max-age; 0 or negative means max-age=0
 	Logger  *slog.Logger  // nil discards
 	Version string        // shown by /healthz
+	Files   Files         // serves the paths beyond the fixed ones; nil answers them 404
 
 	ReadHeaderTimeout time.Duration // default 5s: bounds slowloris-style header trickling
 	ReadTimeout       time.Duration // default 10s: requests here have no bodies worth waiting for
@@ -144,6 +160,7 @@ func New(cfg Config, pages Pages, health HealthFunc) *Server {
 	mux.Handle("GET /feed.json", s.fixed("/feed.json"))
 	mux.HandleFunc("GET /articles/{file}", s.serveArticle)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /", s.serveFile)
 	s.handler = s.guard(mux)
 	return s
 }
@@ -226,7 +243,8 @@ func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["X-Content-Type-Options"] = s.nosniff
 		p := r.URL.Path
-		if r.URL.RawPath != "" || p == "" || p[0] != '/' || path.Clean(p) != p {
+		// A directory path (a feed's index page) keeps its one trailing slash.
+		if r.URL.RawPath != "" || p == "" || p[0] != '/' || path.Clean(p) != strings.TrimSuffix(p, "/") && p != "/" {
 			http.NotFound(w, r)
 			s.logRequest(r, http.StatusNotFound, 0, time.Time{})
 			return
@@ -350,6 +368,37 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		if r.Context().Err() == nil {
 			s.log.Error("render article page", "slug", slug, "err", err)
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.serveResource(w, r, res)
+}
+
+// serveFile serves any other path from Config.Files, answering a conditional request from the
+// file's validators alone when Files knows them.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	files := s.cfg.Files
+	if files == nil || s.cur.Load() == nil {
+		// Before the first Snapshot nothing has been indexed, so nothing is known to exist.
+		http.NotFound(w, r)
+		return
+	}
+	name := r.URL.Path[1:]
+	if v, ok := files.(Validated); ok && (r.Header["If-None-Match"] != nil || r.Header["If-Modified-Since"] != nil) {
+		if stub := v.Stub(r.Context(), name); stub != nil && notModified(r.Header, &stub.hdr) {
+			s.serveNotModified(w, r, stub)
+			return
+		}
+	}
+	res, err := files.File(r.Context(), name)
+	switch {
+	case errors.Is(err, ErrNotFound) || (err == nil && res == nil):
+		http.NotFound(w, r)
+		return
+	case err != nil:
+		if r.Context().Err() == nil {
+			s.log.Error("render file", "path", name, "err", err)
 		}
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
