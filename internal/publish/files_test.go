@@ -1,0 +1,81 @@
+package publish
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/feedpub/feedpub/internal/server"
+)
+
+// The daemon renders other feeds on demand, the same bytes build writes, and keeps their
+// validators until the feed changes.
+func TestFileOnDemand(t *testing.T) {
+	e := newEnv(t)
+	e.std()
+	for _, name := range []string{"sections/news/atom.xml", "sections/news/", "authors/na-ri-shin/feed.json",
+		"archive/0.rss", "sections/news/archive/0.html", "sitemap.xml", "robots.txt", "feeds.opml"} {
+		res, err := e.pub.File(e.ctx, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		disk := name
+		if disk[len(disk)-1] == '/' {
+			disk += "index.html"
+		}
+		if !bytes.Equal(res.Body(), e.read(disk)) {
+			t.Errorf("%s: served bytes differ from the written file", name)
+		}
+		if stub := e.pub.Stub(e.ctx, name); stub == nil || stub.ETag() != res.ETag() || stub.Body() != nil {
+			t.Errorf("%s: stub %v", name, stub)
+		}
+	}
+	for _, name := range []string{"sections/nope/atom.xml", "archive/1.xml", "sections/news/index.html", "tags/x/rss.xml", "authors/"} {
+		if _, err := e.pub.File(e.ctx, name); !errors.Is(err, server.ErrNotFound) {
+			t.Errorf("%s: %v, want not found", name, err)
+		}
+		if e.pub.Stub(e.ctx, name) != nil {
+			t.Errorf("%s: a stub for nothing", name)
+		}
+	}
+	// The section changes: its old validators are no longer offered, and the file is new.
+	old, _ := e.pub.File(e.ctx, "sections/news/atom.xml")
+	e.write("news/extra.txt", "Extra\n\nA second news article.")
+	e.sync()
+	e.render()
+	if e.pub.Stub(e.ctx, "sections/news/atom.xml") != nil {
+		t.Error("stale validators offered after a change")
+	}
+	res, err := e.pub.File(e.ctx, "sections/news/atom.xml")
+	if err != nil || res.ETag() == old.ETag() || !bytes.Contains(res.Body(), []byte("Extra")) {
+		t.Errorf("after a change: %v, same etag %v", err, res.ETag() == old.ETag())
+	}
+	// A feed the change did not touch keeps its validators.
+	if e.pub.Stub(e.ctx, "authors/na-ri-shin/feed.json") == nil {
+		t.Error("an untouched feed lost its validators")
+	}
+}
+
+func TestFileCacheBounded(t *testing.T) {
+	c := newFileCache()
+	res := server.NewResource("text/plain", []byte("x"), day0)
+	for i := range 3 * maxHotFiles {
+		name := string(rune('a'+i%26)) + string(rune(i))
+		c.put(name, fileVersion{seq: 1}, res)
+		if i == 0 {
+			for range 10 {
+				c.get(name, fileVersion{seq: 1}) // the polled file survives evictions
+			}
+		}
+	}
+	if len(c.hot) > maxHotFiles {
+		t.Errorf("%d hot files, want at most %d", len(c.hot), maxHotFiles)
+	}
+	first := "a" + string(rune(0))
+	if c.get(first, fileVersion{seq: 1}) == nil {
+		t.Error("the most polled file was evicted")
+	}
+	if c.stub(first, fileVersion{seq: 2}) != nil || c.stub(first, fileVersion{seq: 1}) == nil {
+		t.Error("stubs do not follow the version")
+	}
+}
