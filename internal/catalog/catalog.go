@@ -30,8 +30,13 @@ type Config struct {
 	Authority   string          // tag: URI authority, e.g. "example.org" (no port)
 	Article     article.Options // zone and size limit for parsing
 	KeepRemoved bool            // removed articles stay listed (marked Removed) instead of leaving the feed
-	Now         func() time.Time
-	Logger      *slog.Logger // nil = discard
+	// PublishFuture publishes an article dated in the future at once; by default it is held
+	// until its date (see HeldUntil). With it, a date more than FutureTolerance ahead is
+	// logged as a warning, since it is more likely a wrong zone or year than an embargo.
+	PublishFuture   bool
+	FutureTolerance time.Duration
+	Now             func() time.Time
+	Logger          *slog.Logger // nil = discard
 
 	// Progress, if set, is told how far a bulk reconcile (more than a few files) has come:
 	// (0, total) first, then after each file, (total, total) last whatever the outcome. It is

@@ -58,6 +58,7 @@ type feedStub struct {
 	cats      []string
 	published int64
 	removed   bool
+	held      bool
 	seq       int64
 }
 
@@ -70,8 +71,8 @@ type feedState struct {
 // indexFeedBatch indexes up to feedBatch entries after Seq since and returns the last Seq
 // indexed and the number of feeds it created.
 func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, int, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT row, id, path, authors, categories, published, removed, seq
-	FROM entries WHERE seq > ? ORDER BY seq LIMIT ?`, since, feedBatch)
+	rows, err := c.db.QueryContext(ctx, `SELECT row, id, path, authors, categories, published, removed,
+	held_until IS NOT NULL, seq FROM entries WHERE seq > ? ORDER BY seq LIMIT ?`, since, feedBatch)
 	if err != nil {
 		return since, 0, err
 	}
@@ -79,7 +80,7 @@ func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, int, 
 	for rows.Next() {
 		var s feedStub
 		var authors, cats string
-		if err := rows.Scan(&s.row, &s.id, &s.path, &authors, &cats, &s.published, &s.removed, &s.seq); err != nil {
+		if err := rows.Scan(&s.row, &s.id, &s.path, &authors, &cats, &s.published, &s.removed, &s.held, &s.seq); err != nil {
 			rows.Close()
 			return since, 0, err
 		}
@@ -137,7 +138,7 @@ type feedIndexer struct {
 // (an edit changes the page it is on), new feeds get the next ordinal, left feeds mark the
 // row gone. Each touched feed takes the entry's Seq.
 func (ix *feedIndexer) entry(ctx context.Context, s feedStub) error {
-	want := memberships(s.path, s.authors, s.cats, s.removed, ix.c.cfg.KeepRemoved)
+	want := memberships(s.path, s.authors, s.cats, s.removed, s.held, ix.c.cfg.KeepRemoved)
 	have := map[string]bool{} // feed key -> gone
 	rows, err := ix.tx.QueryContext(ctx, `SELECT feed, gone FROM feed_entries WHERE row = ?`, s.row)
 	if err != nil {

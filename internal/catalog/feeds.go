@@ -48,9 +48,10 @@ type membership struct {
 // memberships is the rule for which feeds an entry is in: the root, each folder above its
 // file, each author (the same person by e-mail where there is one, else by name regardless
 // of case and spacing) and each tag or category (regardless of case). A removed entry is in
-// none unless removed entries are kept.
-func memberships(rel string, authors []article.Author, categories []string, removed, keepRemoved bool) []membership {
-	if removed && !keepRemoved {
+// none unless removed entries are kept; a held one is in none at all (no archive, sitemap or
+// feed list may show it, nor a feed only it would create), and joins them when released.
+func memberships(rel string, authors []article.Author, categories []string, removed, held, keepRemoved bool) []membership {
+	if held || removed && !keepRemoved {
 		return nil
 	}
 	out := []membership{{key: RootKey, kind: KindRoot}}

@@ -120,13 +120,14 @@ type stored struct {
 	firstSeen, published int64
 	updated              int64
 	contentChanged       sql.NullInt64
+	heldUntil            sql.NullInt64 // set while the entry waits for its date
 }
 
-const storedCols = `row, id, slug, path, hash, removed, first_seen, published, updated, content_changed`
+const storedCols = `row, id, slug, path, hash, removed, first_seen, published, updated, content_changed, held_until`
 
 func scanStored(s interface{ Scan(...any) error }) (stored, error) {
 	var st stored
 	err := s.Scan(&st.row, &st.id, &st.slug, &st.path, &st.hash, &st.removed,
-		&st.firstSeen, &st.published, &st.updated, &st.contentChanged)
+		&st.firstSeen, &st.published, &st.updated, &st.contentChanged, &st.heldUntil)
 	return st, err
 }

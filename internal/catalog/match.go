@@ -118,11 +118,14 @@ func (w *writer) update(ctx context.Context, t *task) error {
 		w.c.log.Warn("catalog keeps the published id; the declared id is ignored",
 			"path", t.rel, "id", st.id, "declared", t.art.ID)
 	}
-	if err := w.setContent(ctx, st, t, true); err != nil {
+	held, err := w.setContent(ctx, st, t, true)
+	if err != nil {
 		return err
 	}
-	w.rep.Updated = append(w.rep.Updated, Change{t.rel, st.id, st.slug})
-	w.logEntry(ctx, "catalog updated", "path", t.rel, "id", st.id)
+	w.settled(st, held, t, func(ch Change) {
+		w.rep.Updated = append(w.rep.Updated, ch)
+		w.logEntry(ctx, "catalog updated", "path", t.rel, "id", st.id)
+	})
 	return nil
 }
 
@@ -130,16 +133,18 @@ func (w *writer) update(ctx context.Context, t *task) error {
 // and slug stay, only the path and whatever content differs change.
 func (w *writer) reclaim(ctx context.Context, st stored, t *task) error {
 	changed := !bytes.Equal(st.hash, t.hash[:])
-	if err := w.setContent(ctx, st, t, changed); err != nil {
+	held, err := w.setContent(ctx, st, t, changed)
+	if err != nil {
 		return err
 	}
-	ch := Change{t.rel, st.id, st.slug}
-	if st.path == t.rel {
-		w.rep.Added = append(w.rep.Added, ch)
-		w.logEntry(ctx, "catalog restored", "path", t.rel, "id", st.id, "content_changed", changed)
-	} else {
-		w.rep.Moved = append(w.rep.Moved, ch)
-		w.logEntry(ctx, "catalog moved", "path", t.rel, "from", st.path, "id", st.id, "content_changed", changed)
-	}
+	w.settled(st, held, t, func(ch Change) {
+		if st.path == t.rel {
+			w.rep.Added = append(w.rep.Added, ch)
+			w.logEntry(ctx, "catalog restored", "path", t.rel, "id", st.id, "content_changed", changed)
+		} else {
+			w.rep.Moved = append(w.rep.Moved, ch)
+			w.logEntry(ctx, "catalog moved", "path", t.rel, "from", st.path, "id", st.id, "content_changed", changed)
+		}
+	})
 	return nil
 }

@@ -13,6 +13,11 @@ import (
 const entryCols = `id, slug, path, title, summary, content_html, authors, categories,
 	published, updated, first_seen, removed, seq`
 
+// visible is the one rule that keeps held entries out of every output: each lookup that feeds,
+// pages, indexes or static files are made from has it in its WHERE clause, so a held entry is
+// simply not there until Release (or a reconcile) clears held_until.
+const visible = `held_until IS NULL`
+
 func scanEntry(s interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
 	var authors, categories string
@@ -47,9 +52,9 @@ func (c *Catalog) Latest(ctx context.Context, n int) ([]Entry, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	q := `SELECT ` + entryCols + ` FROM entries WHERE removed = 0 ORDER BY published DESC, id LIMIT ?`
+	q := `SELECT ` + entryCols + ` FROM entries WHERE removed = 0 AND ` + visible + ` ORDER BY published DESC, id LIMIT ?`
 	if c.cfg.KeepRemoved {
-		q = `SELECT ` + entryCols + ` FROM entries ORDER BY published DESC, id LIMIT ?`
+		q = `SELECT ` + entryCols + ` FROM entries WHERE ` + visible + ` ORDER BY published DESC, id LIMIT ?`
 	}
 	rows, err := c.db.QueryContext(ctx, q, n)
 	if err != nil {
@@ -70,9 +75,10 @@ func (c *Catalog) Latest(ctx context.Context, n int) ([]Entry, error) {
 	return out, nil
 }
 
-// BySlug returns the entry with that slug; a removed one only when KeepRemoved.
+// BySlug returns the entry with that slug; a removed one only when KeepRemoved, a held one
+// never (ErrNotFound, as if the slug were unknown).
 func (c *Catalog) BySlug(ctx context.Context, slug string) (Entry, error) {
-	e, err := scanEntry(c.db.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE slug = ?`, slug))
+	e, err := scanEntry(c.db.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE slug = ? AND `+visible, slug))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Removed && !c.cfg.KeepRemoved {
 		return Entry{}, fmt.Errorf("slug %q: %w", slug, ErrNotFound)
 	}
@@ -83,9 +89,11 @@ func (c *Catalog) BySlug(ctx context.Context, slug string) (Entry, error) {
 }
 
 // Each calls fn for every entry, removed ones included, with Seq > sinceSeq, in Seq order.
-// An error from fn stops the iteration and is returned as is.
+// Held entries are left out: their release gives them a new Seq, so a caller that remembers
+// the last Seq it saw meets each one when it becomes visible. An error from fn stops the
+// iteration and is returned as is.
 func (c *Catalog) Each(ctx context.Context, sinceSeq int64, fn func(Entry) error) error {
-	rows, err := c.db.QueryContext(ctx, `SELECT `+entryCols+` FROM entries WHERE seq > ? ORDER BY seq`, sinceSeq)
+	rows, err := c.db.QueryContext(ctx, `SELECT `+entryCols+` FROM entries WHERE seq > ? AND `+visible+` ORDER BY seq`, sinceSeq)
 	if err != nil {
 		return fmt.Errorf("entries since seq %d: %w", sinceSeq, err)
 	}
@@ -105,10 +113,13 @@ func (c *Catalog) Each(ctx context.Context, sinceSeq int64, fn func(Entry) error
 	return nil
 }
 
-// Stats summarises the catalog.
+// Stats summarises the catalog. Live counts visible entries; Held those waiting for their
+// date, the first of which is due at NextDue (zero when none is held).
 type Stats struct {
 	Live, Removed int
 	Rejected      int // files that could not be published (drafts not counted)
+	Held          int
+	NextDue       time.Time
 	Seq           int64
 	LastChange    time.Time // zero if nothing was ever published
 	LastSync      time.Time // zero before the first reconcile
@@ -119,14 +130,18 @@ type Stats struct {
 // so that they are those of the last committed reconcile.
 func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
-	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries WHERE removed = 0`).Scan(&s.Live); err != nil {
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries WHERE removed = 0 AND `+visible).Scan(&s.Live); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
 	var all int
 	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries`).Scan(&all); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
-	s.Removed = all - s.Live
+	var err error
+	if s.Held, s.NextDue, err = c.held(ctx); err != nil {
+		return Stats{}, err
+	}
+	s.Removed = all - s.Live - s.Held
 	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM rejects WHERE reason != 'draft'`).Scan(&s.Rejected); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}

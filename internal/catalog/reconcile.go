@@ -21,9 +21,12 @@ type Rejection struct {
 	Err  error
 }
 
-// Report says what one reconcile did.
+// Report says what one reconcile (or Release) did. Held entries are new or edited articles
+// dated in the future, in no output yet; Released ones became visible, by their date passing
+// or an edit moving it into the past, and readers see them as added.
 type Report struct {
 	Added, Updated, Removed, Moved []Change
+	Held, Released                 []Change
 	Rejected                       []Rejection
 	Unchanged                      int
 	Read                           int // article files opened and read (0 on a no-change reconcile)
@@ -50,7 +53,7 @@ func (r Report) Reasons() map[string]int {
 
 // Changed reports whether the feed content changed (rejections alone change nothing).
 func (r Report) Changed() bool {
-	return len(r.Added)+len(r.Updated)+len(r.Removed)+len(r.Moved) > 0
+	return len(r.Added)+len(r.Updated)+len(r.Removed)+len(r.Moved)+len(r.Released) > 0
 }
 
 // batchSize is the number of files applied per transaction: large enough that commits (each
@@ -92,7 +95,8 @@ func (c *Catalog) reconcile(ctx context.Context, kind string,
 
 func (c *Catalog) logReport(kind string, rep Report, err error) {
 	attrs := []any{"kind", kind, "added", len(rep.Added), "updated", len(rep.Updated),
-		"removed", len(rep.Removed), "moved", len(rep.Moved), "rejected", len(rep.Rejected),
+		"removed", len(rep.Removed), "moved", len(rep.Moved), "held", len(rep.Held),
+		"released", len(rep.Released), "rejected", len(rep.Rejected),
 		"unchanged", rep.Unchanged, "read", rep.Read, "duration_ms", rep.Duration.Milliseconds()}
 	if len(rep.Rejected) > 0 {
 		attrs = append(attrs, "reasons", rep.Reasons())

@@ -99,8 +99,8 @@ func TestLatestOrderAndLimit(t *testing.T) {
 func TestLatestUsesPublishedIndex(t *testing.T) {
 	e := newEnv(t)
 	for _, q := range []string{
-		`SELECT ` + entryCols + ` FROM entries WHERE removed = 0 ORDER BY published DESC, id LIMIT 10`,
-		`SELECT ` + entryCols + ` FROM entries ORDER BY published DESC, id LIMIT 10`,
+		`SELECT ` + entryCols + ` FROM entries WHERE removed = 0 AND ` + visible + ` ORDER BY published DESC, id LIMIT 10`,
+		`SELECT ` + entryCols + ` FROM entries WHERE ` + visible + ` ORDER BY published DESC, id LIMIT 10`,
 	} {
 		p := queryPlan(t, e, q)
 		if !strings.Contains(p, "USING INDEX entries_") || strings.Contains(p, "TEMP B-TREE") {

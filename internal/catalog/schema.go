@@ -14,6 +14,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	m01Initial,
 	m02LiveStatIndex,
 	m03Feeds,
+	m04Embargo,
 }
 
 // migrate brings the schema to len(migrations), each step in its own transaction, and refuses
@@ -149,5 +150,17 @@ CREATE TABLE feed_entries (
 ) WITHOUT ROWID;
 CREATE INDEX feed_entries_row ON feed_entries(row);
 CREATE INDEX feed_entries_latest ON feed_entries(feed, published DESC, id) WHERE gone = 0;`)
+	return err
+}
+
+// m04Embargo adds held_until: the time an entry dated in the future becomes visible, NULL once
+// it is (every row before this step was published, so all stay visible). The listing index
+// covers visible entries only, so feeds never step over held ones; entries_held finds the next
+// due time without a scan.
+func m04Embargo(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `ALTER TABLE entries ADD COLUMN held_until INTEGER;
+DROP INDEX entries_live_published;
+CREATE INDEX entries_visible_published ON entries(published DESC, id) WHERE removed = 0 AND held_until IS NULL;
+CREATE INDEX entries_held ON entries(held_until) WHERE removed = 0 AND held_until IS NOT NULL;`)
 	return err
 }

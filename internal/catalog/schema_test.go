@@ -54,7 +54,9 @@ func oldCatalog(t *testing.T, path string, v int, src string) {
 		tables = append(tables, "feeds", "feed_entries")
 	}
 	for _, table := range tables {
-		if _, err := db.Exec(`INSERT INTO main.` + table + ` SELECT * FROM src.` + table); err != nil {
+		// Only the columns version v has: later steps add columns the old file never had.
+		cols := columns(t, db, table)
+		if _, err := db.Exec(`INSERT INTO main.` + table + `(` + cols + `) SELECT ` + cols + ` FROM src.` + table); err != nil {
 			t.Fatalf("copy %s: %v", table, err)
 		}
 	}
@@ -67,6 +69,28 @@ func oldCatalog(t *testing.T, path string, v int, src string) {
 	if _, err := db.Exec(`DETACH DATABASE src`); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// columns lists table's columns in the main database, comma-separated.
+func columns(t *testing.T, db *sql.DB, table string) string {
+	t.Helper()
+	rows, err := db.Query(`SELECT name FROM main.pragma_table_info(?)`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(names, ", ")
 }
 
 // snapshot is what a catalog file holds, as far as feedpub can tell.

@@ -25,6 +25,8 @@ type statements struct {
 	putReject  *sql.Stmt // remembers a rejected file's stat
 	delReject  *sql.Stmt // forgets a rejected file
 	setState   *sql.Stmt // one key of the state table
+	due        *sql.Stmt // the held entries due by a time, oldest due first
+	release    *sql.Stmt // makes a held entry visible
 }
 
 // prepare prepares every statement on tx. Each field is paired with its SQL here and only
@@ -36,13 +38,13 @@ func prepare(ctx context.Context, tx *sql.Tx) (statements, error) {
 		sql string
 	}{
 		{&s.insert, `INSERT INTO entries(id, slug, path, hash, size, mtime, first_seen, published, updated,
-	content_changed, declared_updated, title, summary, content_html, authors, categories, removed, seq)
-	VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`},
+	content_changed, declared_updated, title, summary, content_html, authors, categories, removed, seq, held_until)
+	VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING`},
 		{&s.setContent, `UPDATE entries SET path = ?, hash = ?, size = ?, mtime = ?, published = ?, updated = ?,
 	content_changed = ?, declared_updated = ?, title = ?, summary = ?, content_html = ?, authors = ?,
-	categories = ?, removed = 0, removed_at = NULL, removed_why = NULL, seq = ? WHERE row = ?`},
+	categories = ?, removed = 0, removed_at = NULL, removed_why = NULL, seq = ?, held_until = ? WHERE row = ?`},
 		{&s.setStat, `UPDATE entries SET size = ?, mtime = ? WHERE row = ?`},
-		{&s.remove, `UPDATE entries SET removed = 1, removed_at = ?, removed_why = ?, seq = ? WHERE row = ? AND removed = 0 AND path = ? RETURNING id, slug`},
+		{&s.remove, `UPDATE entries SET removed = 1, removed_at = ?, removed_why = ?, seq = ? WHERE row = ? AND removed = 0 AND path = ? RETURNING id, slug, held_until IS NOT NULL`},
 		{&s.byRow, `SELECT ` + storedCols + ` FROM entries WHERE row = ?`},
 		{&s.byID, `SELECT ` + storedCols + ` FROM entries WHERE id = ?`},
 		{&s.byHash, `SELECT ` + storedCols + ` FROM entries WHERE hash = ? ORDER BY removed, seq DESC`},
@@ -50,6 +52,8 @@ func prepare(ctx context.Context, tx *sql.Tx) (statements, error) {
 		{&s.putReject, `INSERT INTO rejects(path, size, mtime, reason) VALUES(?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, reason = excluded.reason`},
 		{&s.delReject, `DELETE FROM rejects WHERE path = ?`},
 		{&s.setState, `INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`},
+		{&s.due, `SELECT row, id, slug, path, held_until FROM entries WHERE removed = 0 AND held_until IS NOT NULL AND held_until <= ? ORDER BY held_until, row`},
+		{&s.release, `UPDATE entries SET held_until = NULL, seq = ? WHERE row = ? AND held_until IS NOT NULL`},
 	} {
 		st, err := tx.PrepareContext(ctx, q.sql)
 		if err != nil {
@@ -72,6 +76,7 @@ type writer struct {
 	n     int        // files applied in the open transaction
 	seq0  int64      // c.seq when the open transaction began, restored on rollback
 	dirty bool       // the open transaction advanced seq
+	shown bool       // the open transaction changed what readers see (not only held entries)
 
 	// A bulk reconcile (a first import) logs per-entry lines at debug and only its first
 	// rejections at warn: a summary line says the rest (logReport).
@@ -114,7 +119,7 @@ func (w *writer) begin(ctx context.Context) error {
 		tx.Rollback()
 		return fmt.Errorf("prepare catalog statement: %w", err)
 	}
-	w.tx, w.n, w.seq0, w.dirty = tx, 0, w.c.seq, false
+	w.tx, w.n, w.seq0, w.dirty, w.shown = tx, 0, w.c.seq, false, false
 	return nil
 }
 
@@ -123,6 +128,10 @@ func (w *writer) commit(ctx context.Context) error {
 		if err := w.setState(ctx, stateSeq, fmt.Sprint(w.c.seq)); err != nil {
 			return err
 		}
+	}
+	// The feeds' own updated date: a held entry arriving must not move it, or the feed would
+	// tell readers that something happened.
+	if w.shown {
 		if err := w.setState(ctx, stateLastChange, fmt.Sprint(w.now.Unix())); err != nil {
 			return err
 		}
@@ -179,6 +188,8 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 	// Rather than ask first, the insert itself tries each: ON CONFLICT DO NOTHING turns a
 	// taken slug (or a minted tag equal to some declared id) into zero rows affected, which
 	// halves the statements per new article on a cold load.
+	held := w.hold(t.rel, published)
+	heldUntil := sql.NullInt64{Int64: published.Unix(), Valid: held}
 	base := baseSlug(art.Title, t.rel)
 	seq := w.nextSeq()
 	for n := 1; ; n++ {
@@ -192,7 +203,7 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 		}
 		res, err := w.stmt.insert.ExecContext(ctx, id, slug, t.rel, t.hash[:], t.size, t.mtime,
 			first.Unix(), published.Unix(), updated.Unix(), declared, art.Title, art.Summary,
-			art.ContentHTML, authors, categories, seq)
+			art.ContentHTML, authors, categories, seq, heldUntil)
 		if err != nil {
 			return fmt.Errorf("insert %s: %w", t.rel, err)
 		}
@@ -200,7 +211,13 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 			return fmt.Errorf("insert %s: %w", t.rel, err)
 		} else if k == 1 {
 			w.bumpSeq()
-			w.rep.Added = append(w.rep.Added, Change{t.rel, id, slug})
+			ch := Change{t.rel, id, slug}
+			if held {
+				w.held(ch, published)
+				return nil
+			}
+			w.shown = true
+			w.rep.Added = append(w.rep.Added, ch)
 			w.logEntry(ctx, "catalog added", "path", t.rel, "id", id, "slug", slug)
 			return nil
 		}
@@ -216,13 +233,16 @@ const maxSlugTries = 100_000
 
 // setContent stores t's article, path and stat on the existing entry st. When the bytes
 // changed, content_changed becomes now, but always after the previous change: with the clock
-// set back an edit must still move updated forward, or readers would not see it.
-func (w *writer) setContent(ctx context.Context, st stored, t *task, changed bool) error {
+// set back an edit must still move updated forward, or readers would not see it. It reports
+// whether the entry is held: only one held already can be, since readers have seen any other.
+func (w *writer) setContent(ctx context.Context, st stored, t *task, changed bool) (held bool, err error) {
 	art := t.art
 	published := st.firstSeen
 	if !art.Published.IsZero() {
 		published = sec(art.Published).Unix()
 	}
+	held = st.heldUntil.Valid && w.hold(t.rel, time.Unix(published, 0))
+	heldUntil := sql.NullInt64{Int64: published, Valid: held}
 	cc := st.contentChanged
 	if changed {
 		floor := st.firstSeen
@@ -248,15 +268,15 @@ func (w *writer) setContent(ctx context.Context, st stored, t *task, changed boo
 	}
 	authors, categories, err := encodeLists(art)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", t.rel, err)
+		return false, fmt.Errorf("encode %s: %w", t.rel, err)
 	}
 	seq := w.nextSeq()
 	if _, err := w.stmt.setContent.ExecContext(ctx, t.rel, t.hash[:], t.size, t.mtime, published, updated,
-		cc, declared, art.Title, art.Summary, art.ContentHTML, authors, categories, seq, st.row); err != nil {
-		return fmt.Errorf("update %s: %w", t.rel, err)
+		cc, declared, art.Title, art.Summary, art.ContentHTML, authors, categories, seq, heldUntil, st.row); err != nil {
+		return false, fmt.Errorf("update %s: %w", t.rel, err)
 	}
 	w.bumpSeq()
-	return nil
+	return held, nil
 }
 
 // Why an entry was removed, stored so that a draft published again is recognised.
@@ -269,7 +289,8 @@ const (
 // row elsewhere in this reconcile.
 func (w *writer) remove(ctx context.Context, row int64, rel, reason string) error {
 	var id, slug string
-	err := w.stmt.remove.QueryRowContext(ctx, w.now.Unix(), reason, w.nextSeq(), row, rel).Scan(&id, &slug)
+	var held bool
+	err := w.stmt.remove.QueryRowContext(ctx, w.now.Unix(), reason, w.nextSeq(), row, rel).Scan(&id, &slug, &held)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -279,6 +300,12 @@ func (w *writer) remove(ctx context.Context, row int64, rel, reason string) erro
 	w.bumpSeq()
 	w.p.reclaimable = true
 	w.rep.Removed = append(w.rep.Removed, Change{rel, id, slug})
+	if held {
+		// Never shown, so readers see no change; the report still names it.
+		w.logEntry(ctx, "catalog removed", "path", rel, "id", id, "reason", reason, "held", true)
+		return nil
+	}
+	w.shown = true
 	w.logEntry(ctx, "catalog removed", "path", rel, "id", id, "reason", reason)
 	return nil
 }
@@ -334,6 +361,11 @@ func (w *writer) finish(ctx context.Context) error {
 		if err := w.delReject(ctx, rel); err != nil {
 			return err
 		}
+	}
+	// A reconcile releases what is due, so a restart, a clock jump or a daemon that was down at
+	// the due time publishes a held entry at the first reconcile after it.
+	if err := w.releaseDue(ctx); err != nil {
+		return err
 	}
 	if err := w.setState(ctx, stateLastSync, fmt.Sprint(w.now.Unix())); err != nil {
 		return err
