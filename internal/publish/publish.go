@@ -65,6 +65,9 @@ type Config struct {
 	// Progress, if set, is told how far a render that writes every page has come (see
 	// catalog.Config.Progress for the calls).
 	Progress func(done, total int)
+	// Now is the wall clock held entries are released by (nil: time.Now); it must be the
+	// catalog's. Only New reads it.
+	Now func() time.Time
 }
 
 // Publisher renders the catalog. Its methods are safe for concurrent use: the HTTP server asks
@@ -80,8 +83,10 @@ type Publisher struct {
 	lastBody map[string][]byte // each representation's bytes at the last render; under renderMu
 
 	// retryAfter is the pause before a failed ingest is retried as a full reconcile; a field
-	// so that tests need not wait for it.
+	// so that tests need not wait for it. dueCheck is the longest sleep while an entry is held.
 	retryAfter time.Duration
+	dueCheck   time.Duration
+	now        func() time.Time
 
 	mu      sync.Mutex
 	view    view
@@ -113,9 +118,13 @@ const maxCachedPages = 512
 // New returns a Publisher for cat. It writes cfg.Out, if set, on every render; SetServer adds a
 // server to hand each render to.
 func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
-	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second, files: newFileCache()}
+	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second, files: newFileCache(),
+		dueCheck: defaultDueCheck, now: cfg.Now}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.now == nil {
+		p.now = time.Now
 	}
 	if err := p.SetConfig(cfg); err != nil {
 		return nil, err
@@ -333,13 +342,17 @@ func (p *Publisher) Page(ctx context.Context, slug string) (*server.Resource, er
 	return res, nil
 }
 
-// Health reports the catalog size and last reconcile for /healthz.
+// Health reports the catalog size, held articles and last reconcile for /healthz.
 func (p *Publisher) Health(ctx context.Context) (server.Health, error) {
 	st, err := p.cat.Stats(ctx)
 	if err != nil {
 		return server.Health{}, err
 	}
-	h := server.Health{Status: "ok", Articles: st.Live, Rejected: st.Rejected, Renders: p.Renders()}
+	h := server.Health{Status: "ok", Articles: st.Live, Rejected: st.Rejected, Renders: p.Renders(),
+		Held: st.Held}
+	if !st.NextDue.IsZero() {
+		h.NextDue = &st.NextDue
+	}
 	if !st.LastSync.IsZero() {
 		h.LastReconcile = &st.LastSync
 	}
@@ -376,13 +389,15 @@ func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
 	return out, err
 }
 
-// Run ingests the watcher's batches until ctx is done or batches is closed. Batches that queued
-// up while the previous one was ingested are merged, so a burst of thousands of files costs a
-// handful of renders.
+// Run ingests the watcher's batches until ctx is done or batches is closed, and releases each
+// held entry at its due time. Batches that queued up while the previous one was ingested are
+// merged, so a burst of thousands of files costs a handful of renders.
 func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 	// A failed ingest (say, the disk was full) would otherwise lose its paths until the next
 	// event or periodic rescan; retry schedules a full reconcile instead.
 	var retry <-chan time.Time
+	// wake is re-armed after every ingest and release, since either may change what is held.
+	wake := p.nextWake(ctx)
 	for {
 		var b watch.Batch
 		ok := true
@@ -393,6 +408,16 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		case <-retry:
 			retry = nil
 			b = watch.Batch{Rescan: true, Reason: "retry after a failed ingest"}
+		case <-wake:
+			if err := p.releaseDue(context.WithoutCancel(ctx)); err != nil {
+				p.noteError(err)
+				p.log.Error("release failed; full reconcile scheduled", "err", err, "retry_in_ms", p.retryAfter.Milliseconds())
+				if retry == nil {
+					retry = time.After(p.retryAfter)
+				}
+			}
+			wake = p.nextWake(ctx)
+			continue
 		}
 		if !ok {
 			return nil
@@ -436,6 +461,7 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		} else if rescan {
 			retry = nil
 		}
+		wake = p.nextWake(ctx)
 		if closed {
 			return nil
 		}

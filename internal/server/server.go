@@ -53,6 +53,8 @@ type Health struct {
 	LastReconcile *time.Time   `json:"last_reconcile"` // end of the last reconcile; null before the first
 	LastError     *HealthError `json:"last_error"`     // the last failed ingest or render; null if none
 	Renders       int          `json:"renders"`        // feed renders since start; stuck while reconciles run means trouble
+	Held          int          `json:"held"`           // articles dated in the future, waiting for their time
+	NextDue       *time.Time   `json:"next_due"`       // when the first held article is due; null when none is
 }
 
 // HealthError is a failure /healthz reports.
