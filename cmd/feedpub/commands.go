@@ -33,7 +33,10 @@ func catalogConfig(s config.Settings, log *slog.Logger) catalog.Config {
 		Authority:   s.Authority,
 		Article:     article.Options{Location: s.Location, MaxSize: s.MaxSize},
 		KeepRemoved: s.KeepRemoved,
-		Logger:      log,
+		// Embargoes are the catalog's rule.
+		PublishFuture:   s.PublishFuture,
+		FutureTolerance: s.FutureTolerance,
+		Logger:          log,
 	}
 }
 
@@ -236,9 +239,9 @@ func serve(ctx context.Context, inv *invocation) error {
 }
 
 // reloadOnHUP re-reads the settings on each signal from hup and asks for a full reconcile.
-// Settings that the running process cannot change (directory, address, state, keep_removed)
-// keep their old values. A signal that arrived before it runs (during the first reconcile) is
-// handled at once.
+// Settings that the running process cannot change (directory, address, state, keep_removed,
+// timezone, max_size, publish_future and future_tolerance) keep their old values. A signal
+// that arrived before it runs (during the first reconcile) is handled at once.
 func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub *publish.Publisher, batches chan<- watch.Batch, notify *sdnotify.Notifier) {
 	log, cat := p.log, p.cat
 	for {
@@ -270,7 +273,7 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub 
 			notify.Ready("reload failed; serving with the old settings")
 			continue
 		}
-		log.Info("reload: settings applied (dir, addr, state, keep_removed, timezone and max_size need a restart)", "config", s.File)
+		log.Info("reload: settings applied (dir, addr, state, keep_removed, timezone, max_size, publish_future and future_tolerance need a restart)", "config", s.File)
 		notify.Ready("reloaded")
 		select {
 		case batches <- watch.Batch{Rescan: true, Reason: "SIGHUP"}:
@@ -300,6 +303,10 @@ func inspect(_ context.Context, inv *invocation) error {
 			rep = article.ErrorReport(f, err)
 		} else {
 			rep = a.Report(s.Location)
+			// The catalog's rule, applied as to a file it has not published yet.
+			if until, held := catalog.HeldUntil(a.Published, time.Now(), s.PublishFuture); held {
+				rep.Status = "held until " + until.In(s.Location).Format(time.RFC3339)
+			}
 		}
 		if err := enc.Encode(rep); err != nil {
 			return err

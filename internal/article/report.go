@@ -21,6 +21,9 @@ type Report struct {
 	Summary     string   `json:"summary"`
 	ContentHTML string   `json:"content_html"`
 	Warnings    []string `json:"warnings,omitempty"`
+	// Status is set by the caller when the article would not be published as it stands, e.g.
+	// "held until 2026-12-02T06:00:00+09:00" for an embargo.
+	Status string `json:"status,omitempty"`
 }
 
 // Report describes a, with dates shown in loc (nil means UTC).

@@ -58,6 +58,11 @@ type Settings struct {
 	MaxSize     int64
 	KeepRemoved bool
 
+	// PublishFuture turns embargoes off: an article dated in the future is published at once,
+	// with a warning when its date is more than FutureTolerance ahead.
+	PublishFuture   bool
+	FutureTolerance time.Duration
+
 	Settle time.Duration
 	Rescan time.Duration
 	MaxAge time.Duration
@@ -84,19 +89,21 @@ type Settings struct {
 // reconcile off, max_age = 0 sends max-age=0, drain = 0 does not wait.
 func Defaults() Settings {
 	return Settings{
-		Dir:       "seeds",
-		Addr:      "127.0.0.1:8080",
-		Title:     "feedpub",
-		Language:  "en",
-		FeedSize:  50,
-		Timezone:  "UTC",
-		MaxSize:   article.DefaultMaxSize,
-		Settle:    watch.DefaultSettle,
-		Rescan:    watch.DefaultRescan,
-		MaxAge:    server.DefaultMaxAge,
-		Drain:     server.DefaultShutdownTimeout,
-		LogFormat: "text",
-		LogLevel:  "info",
+		Dir:      "seeds",
+		Addr:     "127.0.0.1:8080",
+		Title:    "feedpub",
+		Language: "en",
+		FeedSize: 50,
+		Timezone: "UTC",
+		MaxSize:  article.DefaultMaxSize,
+		// Held until their date unless publish_future; the tolerance only matters with it.
+		FutureTolerance: catalog.DefaultFutureTolerance,
+		Settle:          watch.DefaultSettle,
+		Rescan:          watch.DefaultRescan,
+		MaxAge:          server.DefaultMaxAge,
+		Drain:           server.DefaultShutdownTimeout,
+		LogFormat:       "text",
+		LogLevel:        "info",
 	}
 }
 
@@ -173,6 +180,21 @@ var keys = []key{
 		s.KeepRemoved = b
 		return nil
 	}, get: func(s *Settings) string { return strconv.FormatBool(s.KeepRemoved) }},
+	{name: "publish_future", usage: "publish articles dated in the future at once instead of holding them until their date", set: func(s *Settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		s.PublishFuture = b
+		return nil
+	}, get: func(s *Settings) string { return strconv.FormatBool(s.PublishFuture) }},
+	// build applies it too (the catalog warns), so it is not serve-only like the other durations.
+	func() key {
+		k := durKey("future_tolerance", "with publish_future, how far ahead a date may lie before it is logged as a warning",
+			func(s *Settings) *time.Duration { return &s.FutureTolerance })
+		k.serveOnly = false
+		return k
+	}(),
 	durKey("settle", "quiet time before a changed file is read", func(s *Settings) *time.Duration { return &s.Settle }),
 	durKey("rescan", "interval of the full safety reconcile (0 disables)", func(s *Settings) *time.Duration { return &s.Rescan }),
 	durKey("max_age", "Cache-Control max-age of served feeds", func(s *Settings) *time.Duration { return &s.MaxAge }),
