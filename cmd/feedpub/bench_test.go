@@ -72,3 +72,68 @@ func BenchmarkPublishLatency(b *testing.B) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkReleaseLatency measures, on the real daemon with 10,000 articles in its catalog and
+// --out set, the time from a held article's due time to its entry in the served Atom feed.
+// Each iteration drops 50 articles due one second apart (the catalog's resolution), so it
+// takes about 53 s: run it with -benchtime=1x.
+func BenchmarkReleaseLatency(b *testing.B) {
+	dir, state, out := b.TempDir(), filepath.Join(b.TempDir(), "state.db"), b.TempDir()
+	const n, held = 10000, 50
+	if _, err := testgen.WriteDir(dir, 3, n, 4000, 1000); err != nil {
+		b.Fatal(err)
+	}
+	d := startDaemon(b, dir, state, "--out", out)
+	waitFor(b, 5*time.Minute, "10,000 articles", func() bool { return health(b, d).Articles == n })
+	client := &http.Client{}
+	etag := ""
+	var lat []time.Duration
+	for round := 0; b.Loop(); round++ {
+		first := time.Now().Add(3 * time.Second).Truncate(time.Second)
+		due := map[string]time.Time{}
+		for i := range held {
+			title := fmt.Sprintf("Release probe %d-%d", round, i)
+			at := first.Add(time.Duration(i) * time.Second)
+			due[title] = at
+			body := "---\ntitle: " + title + "\ndate: " + at.UTC().Format(time.RFC3339) + "\n---\nHeld until its time.\n"
+			drop(b, dir, fmt.Sprintf("held-%d-%d.md", round, i), []byte(body))
+		}
+		for len(due) > 0 {
+			// Conditional polls cost the daemon a 304, so polling does not slow what it measures.
+			req, _ := http.NewRequest("GET", d.base+"/atom.xml", nil)
+			if etag != "" {
+				req.Header.Set("If-None-Match", etag)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			now := time.Now()
+			if resp.StatusCode == 200 {
+				etag = resp.Header.Get("ETag")
+				for title, at := range due {
+					if strings.Contains(string(body), title+"<") {
+						if now.Before(at) {
+							b.Fatalf("%s served %v before its time", title, at.Sub(now))
+						}
+						lat = append(lat, now.Sub(at))
+						delete(due, title)
+					}
+				}
+			}
+			if now.After(first.Add(held*time.Second + 10*time.Second)) {
+				b.Fatalf("%d articles not released 10s after the last due time", len(due))
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	b.ReportMetric(0, "ns/op")
+}
