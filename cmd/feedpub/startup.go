@@ -83,7 +83,8 @@ func logSummary(ctx context.Context, p *daemonParts, pub *publish.Publisher, out
 	rep := out.Catalog
 	h, _ := pub.Health(ctx)
 	attrs := []any{"articles", h.Articles, "added", len(rep.Added), "updated", len(rep.Updated),
-		"removed", len(rep.Removed), "moved", len(rep.Moved), "rejected", len(rep.Rejected)}
+		"removed", len(rep.Removed), "moved", len(rep.Moved), "rejected", len(rep.Rejected),
+		"held", h.Held, "released", len(rep.Released)}
 	if len(rep.Rejected) > 0 {
 		attrs = append(attrs, "reasons", rep.Reasons())
 	}

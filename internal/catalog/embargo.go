@@ -91,31 +91,32 @@ func (w *writer) hold(rel string, published time.Time) bool {
 	return held
 }
 
-// held reports ch as held until until.
-func (w *writer) held(ch Change, until time.Time) {
+// held reports ch as held until until. Like every per-entry line it is at debug in a bulk
+// reconcile, whose summary counts the held entries.
+func (w *writer) held(ctx context.Context, ch Change, until time.Time) {
 	w.rep.Held = append(w.rep.Held, ch)
-	w.c.log.Info("catalog held", "path", ch.Path, "id", ch.ID, "slug", ch.Slug,
+	w.logEntry(ctx, "catalog held", "path", ch.Path, "id", ch.ID, "slug", ch.Slug,
 		"until", until.In(w.c.zone()).Format(time.RFC3339))
 }
 
 // released reports ch, held until due, as now visible.
-func (w *writer) released(ch Change, due time.Time) {
+func (w *writer) released(ctx context.Context, ch Change, due time.Time) {
 	w.shown = true
 	w.rep.Released = append(w.rep.Released, ch)
-	w.c.log.Info("catalog released", "path", ch.Path, "id", ch.ID, "slug", ch.Slug,
+	w.logEntry(ctx, "catalog released", "path", ch.Path, "id", ch.ID, "slug", ch.Slug,
 		"due", due.In(w.c.zone()).Format(time.RFC3339), "late", w.now.Sub(due))
 }
 
 // settled reports an edit of st by what it is now to readers: still (or again) held, released
 // by an edit that moved its date into the past, or, for an entry readers have seen, what shown
 // records.
-func (w *writer) settled(st stored, held bool, t *task, shown func(Change)) {
+func (w *writer) settled(ctx context.Context, st stored, held bool, t *task, shown func(Change)) {
 	ch := Change{t.rel, st.id, st.slug}
 	switch {
 	case held:
-		w.held(ch, sec(t.art.Published))
+		w.held(ctx, ch, sec(t.art.Published))
 	case st.heldUntil.Valid:
-		w.released(ch, unix(st.heldUntil.Int64))
+		w.released(ctx, ch, unix(st.heldUntil.Int64))
 	default:
 		w.shown = true
 		shown(ch)
@@ -155,7 +156,7 @@ func (w *writer) releaseDue(ctx context.Context) error {
 			return fmt.Errorf("release %s: %w", d.ch.Path, err)
 		}
 		w.bumpSeq()
-		w.released(d.ch, unix(d.until))
+		w.released(ctx, d.ch, unix(d.until))
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ func (w *writer) update(ctx context.Context, t *task) error {
 	if err != nil {
 		return err
 	}
-	w.settled(st, held, t, func(ch Change) {
+	w.settled(ctx, st, held, t, func(ch Change) {
 		w.rep.Updated = append(w.rep.Updated, ch)
 		w.logEntry(ctx, "catalog updated", "path", t.rel, "id", st.id)
 	})
@@ -137,7 +137,7 @@ func (w *writer) reclaim(ctx context.Context, st stored, t *task) error {
 	if err != nil {
 		return err
 	}
-	w.settled(st, held, t, func(ch Change) {
+	w.settled(ctx, st, held, t, func(ch Change) {
 		if st.path == t.rel {
 			w.rep.Added = append(w.rep.Added, ch)
 			w.logEntry(ctx, "catalog restored", "path", t.rel, "id", st.id, "content_changed", changed)

@@ -213,7 +213,7 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 			w.bumpSeq()
 			ch := Change{t.rel, id, slug}
 			if held {
-				w.held(ch, published)
+				w.held(ctx, ch, published)
 				return nil
 			}
 			w.shown = true
