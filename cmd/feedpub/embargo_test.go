@@ -15,24 +15,25 @@ import (
 	"github.com/feedpub/feedpub/internal/testfix"
 )
 
-// embargoed is a Markdown article dated due.
+// embargoed is a Markdown article dated due, with an author and a tag of its own.
 func embargoed(title string, due time.Time) []byte {
-	return []byte("---\ntitle: " + title + "\ndate: " + due.UTC().Format(time.RFC3339) + "\n---\n" +
-		"The story of " + title + ", filed ahead of time.\n")
+	return []byte("---\ntitle: " + title + "\ndate: " + due.UTC().Format(time.RFC3339) +
+		"\nauthor: Secret Source\ntags: [Scoop]\n---\nThe story of " + title + ", filed ahead of time.\n")
 }
 
 // dueIn returns a whole-second due time between d and d+1s from now.
 func dueIn(d time.Duration) time.Time { return time.Now().Add(d + time.Second).Truncate(time.Second) }
 
-// sighting is where one poll found title: the served feeds and index, the served page, and the
-// static copies of both under out.
+// sighting is where one poll found title: the served feeds and index, the served page, the
+// feeds of its section, author and tag with the sitemap and feed list, and the static copies
+// under out.
 type sighting struct {
-	feeds, page, staticFeeds, staticPage bool
-	pageStatus                           int
+	feeds, page, staticFeeds, staticPage, others bool
+	pageStatus                                   int
 }
 
-func (s sighting) any() bool { return s.feeds || s.page || s.staticFeeds || s.staticPage }
-func (s sighting) all() bool { return s.feeds && s.page && s.staticFeeds && s.staticPage }
+func (s sighting) any() bool { return s.feeds || s.page || s.staticFeeds || s.staticPage || s.others }
+func (s sighting) all() bool { return s.feeds && s.page && s.staticFeeds && s.staticPage && s.others }
 
 func look(t *testing.T, d *daemon, out, title, slug string) sighting {
 	t.Helper()
@@ -52,6 +53,15 @@ func look(t *testing.T, d *daemon, out, title, slug string) sighting {
 	}
 	b, err := os.ReadFile(filepath.Join(out, "articles", slug+".html"))
 	s.staticPage = err == nil && bytes.Contains(b, []byte(title))
+	// The other places an article shows: each must have it exactly when the main feeds do.
+	s.others = true
+	for path, want := range map[string]string{
+		"/sections/world/atom.xml": title, "/authors/secret-source/atom.xml": title,
+		"/tags/scoop/atom.xml": title, "/sitemap.xml": slug, "/feeds.opml": "Scoop",
+	} {
+		resp, body := d.get(path)
+		s.others = s.others && resp.StatusCode == 200 && bytes.Contains(body, []byte(want))
+	}
 	return s
 }
 
@@ -81,7 +91,7 @@ func TestDaemonEmbargo(t *testing.T) {
 
 	const title, slug = "Embargoed interview", "embargoed-interview"
 	due := dueIn(2 * time.Second)
-	drop(t, dir, "embargo.md", embargoed(title, due))
+	drop(t, dir, "world/embargo.md", embargoed(title, due))
 	// The log line comes before the commit: /healthz says when the hold is in the catalog.
 	waitFor(t, time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
 	if h := heldHealth(t, d); h.Held != 1 || h.NextDue == nil || !h.NextDue.Equal(due) || h.Articles != 1 {
@@ -108,10 +118,10 @@ func TestDaemonEmbargo(t *testing.T) {
 	if h := heldHealth(t, d); h.Held != 0 || h.NextDue != nil || h.Articles != 2 {
 		t.Errorf("/healthz after release: %+v", h)
 	}
-	if n := d.count("catalog released", "embargo.md"); n != 1 {
+	if n := d.count("catalog released", "world/embargo.md"); n != 1 {
 		t.Errorf("%d release lines, want 1", n)
 	}
-	if n := d.count("catalog added", "embargo.md"); n != 0 {
+	if n := d.count("catalog added", "world/embargo.md"); n != 0 {
 		t.Errorf("a held article was logged as added %d times", n)
 	}
 }
@@ -183,7 +193,9 @@ func TestBuildAndInspectEmbargo(t *testing.T) {
 		if err != nil || fi.IsDir() {
 			return err
 		}
-		if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("Tomorrow")) || strings.Contains(p, "tomorrow") {
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte("Tomorrow")) || bytes.Contains(b, []byte("Scoop")) || bytes.Contains(b, []byte("Secret Source")) ||
+			strings.Contains(p, "tomorrow") || strings.Contains(p, "scoop") || strings.Contains(p, "secret") {
 			t.Errorf("held article leaked into %s", p)
 		}
 		return nil

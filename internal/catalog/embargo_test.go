@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -313,6 +314,43 @@ func TestHeldUntilRule(t *testing.T) {
 		until, held := HeldUntil(c.published, now, c.off)
 		if held != c.want || held && !until.Equal(c.published.Truncate(time.Second)) {
 			t.Errorf("HeldUntil(%v, off=%v) = %v, %v", c.published, c.off, until, held)
+		}
+	}
+}
+
+// A held article belongs to no feed (root archive, section, author, tag) and creates none, so
+// no archive, sitemap or feed list shows it; released, it joins them as a new member.
+func TestHeldArticleInNoFeed(t *testing.T) {
+	e := newEnv(t)
+	e.write("world/old.md", md("title: Old\ndate: 2024-07-01", "Body."))
+	e.write("world/embargo.md", md("title: Embargo\ndate: "+day0.Add(time.Hour).Format(time.RFC3339)+
+		"\nauthor: Secret Source\ntags: [Scoop]", "Body."))
+	e.reconcile()
+	feeds, err := e.cat.Feeds(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range feeds {
+		if f.Kind == KindTag || f.Kind == KindAuthor {
+			t.Errorf("feed %s %q created by a held article", f.Kind, f.Slug)
+		}
+	}
+	if _, ids := e.members(KindSection, "world"); len(ids) != 1 || ids[0] != "world/old.md" {
+		t.Fatalf("section members while held: %q", ids)
+	}
+	if _, ids := e.members(KindRoot, ""); len(ids) != 1 {
+		t.Fatalf("root archive while held: %q", ids)
+	}
+	e.clock.Add(time.Hour)
+	if r := e.release(); len(r.Released) != 1 {
+		t.Fatalf("released %d", len(r.Released))
+	}
+	for _, c := range []struct {
+		kind FeedKind
+		slug string
+	}{{KindRoot, ""}, {KindSection, "world"}, {KindTag, "scoop"}, {KindAuthor, "secret-source"}} {
+		if _, ids := e.members(c.kind, c.slug); !slices.Contains(ids, "world/embargo.md") {
+			t.Errorf("%s %q after release: %q", c.kind, c.slug, ids)
 		}
 	}
 }
