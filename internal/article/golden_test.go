@@ -71,7 +71,8 @@ func TestReportShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"file":"x.txt","format":"plain-text","title":"T","published":"","updated":"","authors":[],"categories":[],"summary":"","content_html":""}`
+	// Absent dates are null, never "": a consumer must not mistake them for a parse failure.
+	const want = `{"file":"x.txt","format":"plain-text","title":"T","slug":"t","language":"","published":null,"updated":null,"authors":[],"categories":[],"summary":"","content_html":""}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}

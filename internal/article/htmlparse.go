@@ -22,6 +22,7 @@ type htmlDoc struct {
 	timeDatetime         string
 	published, modified  string
 	author               string
+	lang                 string // <html lang>
 	tags                 []string
 	description, ogDesc  string
 	article, main, body  *html.Node
@@ -43,16 +44,16 @@ func parseHTML(name, text string, loc *time.Location) (*Article, error) {
 		}
 	}
 	if d.sawPublished {
-		t, ok := parseISODate(d.published, loc)
+		t, zoned, ok := parseZonedDate(d.published, loc)
 		if !ok {
 			return nil, badDate(name, "article:published_time", d.published)
 		}
-		a.Published = t
+		a.Published, a.OwnOffset = t, zoned
 	} else if d.timeDatetime != "" {
 		// <time> is page text, not metadata a CMS vouches for: an unreadable one (HTML allows
 		// durations and partial dates) is worth a warning, not a rejected article.
-		if t, ok := parseISODate(d.timeDatetime, loc); ok {
-			a.Published = t
+		if t, zoned, ok := parseZonedDate(d.timeDatetime, loc); ok {
+			a.Published, a.OwnOffset = t, zoned
 		} else {
 			a.Warnings = append(a.Warnings, fmt.Sprintf("ignored <time datetime=%q>: not a date", d.timeDatetime))
 		}
@@ -68,6 +69,11 @@ func parseHTML(name, text string, loc *time.Location) (*Article, error) {
 		a.Authors = []Author{parseAddress(d.author)}
 	}
 	a.Categories = d.tags
+	if d.lang != "" {
+		if a.Language, _ = canonicalLanguage(d.lang); a.Language == "" {
+			a.Warnings = append(a.Warnings, fmt.Sprintf("ignored <html lang=%q>: not a BCP 47 language tag", d.lang))
+		}
+	}
 
 	container := d.article
 	if container == nil {
@@ -105,6 +111,10 @@ func (d *htmlDoc) collect(n *html.Node) {
 		switch n.DataAtom {
 		case atom.Script, atom.Style, atom.Template, atom.Noscript:
 			return
+		case atom.Html:
+			if v, ok := attr(n, "lang"); ok && d.lang == "" {
+				d.lang = trimSpace(v)
+			}
 		case atom.Meta:
 			d.meta(n)
 		case atom.Title:

@@ -15,6 +15,8 @@ import (
 	"github.com/yuin/goldmark/extension"
 	gtext "github.com/yuin/goldmark/text"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feedpub/feedpub/internal/slug"
 )
 
 // Markdown: optional YAML (---) or TOML (+++) front matter, then CommonMark with GFM tables,
@@ -298,23 +300,24 @@ func applyFrontMatter(name string, meta map[string]any, a *Article, loc *time.Lo
 		}
 		return "", invalid(key, "text")
 	}
-	date := func(key string) (time.Time, error) {
+	// zoned reports whether the date carried its own UTC offset.
+	date := func(key string) (t time.Time, zoned bool, err error) {
 		switch v := meta[key].(type) {
 		case nil:
-			return time.Time{}, nil
+			return time.Time{}, false, nil
 		case time.Time:
 			return tomlTime(name, key, v, loc)
 		case string:
 			if trimSpace(v) == "" {
-				return time.Time{}, nil
+				return time.Time{}, false, nil
 			}
-			t, ok := parseISODate(v, loc)
+			t, zoned, ok := parseZonedDate(v, loc)
 			if !ok {
-				return time.Time{}, badDate(name, key, v)
+				return time.Time{}, false, badDate(name, key, v)
 			}
-			return t, nil
+			return t, zoned, nil
 		}
-		return time.Time{}, badDate(name, key, fmt.Sprint(meta[key]))
+		return time.Time{}, false, badDate(name, key, fmt.Sprint(meta[key]))
 	}
 
 	var err error
@@ -332,15 +335,36 @@ func applyFrontMatter(name string, meta map[string]any, a *Article, loc *time.Lo
 			return err
 		}
 	}
-	if a.Published, err = date("date"); err != nil {
+	if a.Published, a.OwnOffset, err = date("date"); err != nil {
 		return err
 	}
 	for _, key := range []string{"lastmod", "updated"} {
 		if !a.Updated.IsZero() {
 			break
 		}
-		if a.Updated, err = date(key); err != nil {
+		if a.Updated, _, err = date(key); err != nil {
 			return err
+		}
+	}
+	for _, key := range []string{"lang", "language"} {
+		v, err := text(key)
+		if err != nil {
+			return err
+		}
+		if trimSpace(v) == "" || a.Language != "" {
+			continue
+		}
+		if a.Language, _ = canonicalLanguage(v); a.Language == "" {
+			a.Warnings = append(a.Warnings, fmt.Sprintf("ignored front matter %s %q: not a BCP 47 language tag", key, v))
+		}
+	}
+	s, err := text("slug")
+	if err != nil {
+		return err
+	}
+	if trimSpace(s) != "" {
+		if a.Slug = slug.Make(s); a.Slug == "" {
+			a.Warnings = append(a.Warnings, fmt.Sprintf("ignored front matter slug %q: it has no letter or digit", s))
 		}
 	}
 	for _, key := range []string{"author", "authors"} {
@@ -362,14 +386,14 @@ func applyFrontMatter(name string, meta map[string]any, a *Article, loc *time.Lo
 
 // tomlTime reads a TOML date. BurntSushi/toml marks zone-less values with sentinel
 // locations; their wall-clock reading is re-read in loc, and a bare time of day is no date.
-func tomlTime(name, key string, t time.Time, loc *time.Location) (time.Time, error) {
+func tomlTime(name, key string, t time.Time, loc *time.Location) (_ time.Time, zoned bool, _ error) {
 	switch t.Location().String() {
 	case "datetime-local", "date-local":
-		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), nil
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), false, nil
 	case "time-local":
-		return time.Time{}, badDate(name, key, t.Format("15:04:05"))
+		return time.Time{}, false, badDate(name, key, t.Format("15:04:05"))
 	}
-	return t, nil
+	return t, true, nil
 }
 
 func frontMatterAuthors(v any) ([]Author, bool) {

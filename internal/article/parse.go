@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/feedpub/feedpub/internal/slug"
 )
 
 // Options tune parsing. The zero value is ready to use.
@@ -156,7 +158,19 @@ func finish(name string, a *Article) (*Article, error) {
 	}
 	a.Authors = authors
 	a.Categories = appendCategories(nil, a.Categories...)
+	if a.Language == "" {
+		a.Language = DetectLanguage(a.Title + "\n" + a.Summary)
+	}
 	return a, nil
+}
+
+// BaseSlug is the slug a new entry for a is minted from, before any collision suffix: the
+// declared slug, else the slug rule applied to the title, else to the file name.
+func (a *Article) BaseSlug() string {
+	if a.Slug != "" {
+		return a.Slug
+	}
+	return slug.FromTitle(a.Title, a.Path)
 }
 
 // appendCategories appends the non-empty, not yet present categories, keeping first
@@ -211,9 +225,14 @@ var dateLayouts = []struct {
 // parseISODate parses the date forms of dateLayouts; fractional seconds are accepted after
 // the seconds of any of them.
 func parseISODate(s string, loc *time.Location) (time.Time, bool) {
+	t, _, ok := parseZonedDate(s, loc)
+	return t, ok
+}
+
+// parseZonedDate is parseISODate that also reports whether s carried its own UTC offset.
+func parseZonedDate(s string, loc *time.Location) (t time.Time, zoned, ok bool) {
 	s = trimSpace(s)
 	for _, l := range dateLayouts {
-		var t time.Time
 		var err error
 		if l.zoned {
 			t, err = time.Parse(l.layout, s)
@@ -221,10 +240,10 @@ func parseISODate(s string, loc *time.Location) (time.Time, bool) {
 			t, err = time.ParseInLocation(l.layout, s, loc)
 		}
 		if err == nil {
-			return t, true
+			return t, l.zoned, true
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, false, false
 }
 
 const dateForms = "want RFC 3339, 2006-01-02, 2006-01-02 15:04[:05] or 2006-01-02T15:04[:05]"

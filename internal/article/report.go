@@ -8,14 +8,17 @@ import (
 
 // Report is an article as `feedpub inspect` prints it and as the golden tests record it, so
 // the two cannot drift apart. A failed parse is {"file","error"}; a successful one has every
-// other key present, dates as RFC 3339 in the report's zone or "" when absent.
+// other key present, dates as RFC 3339 (in the article's own offset when it wrote one, else
+// in the report's zone) or null when the article declares none, never "".
 type Report struct {
 	File        string   `json:"file"`
 	Error       string   `json:"error,omitempty"`
 	Format      Format   `json:"format"`
 	Title       string   `json:"title"`
-	Published   string   `json:"published"`
-	Updated     string   `json:"updated"`
+	Slug        string   `json:"slug"`     // BaseSlug: what a new entry would be named
+	Language    string   `json:"language"` // "" means the site's language
+	Published   *string  `json:"published"`
+	Updated     *string  `json:"updated"`
 	Authors     []Author `json:"authors"`
 	Categories  []string `json:"categories"`
 	Summary     string   `json:"summary"`
@@ -31,17 +34,23 @@ func (a *Article) Report(loc *time.Location) Report {
 	if loc == nil {
 		loc = time.UTC
 	}
-	date := func(t time.Time) string {
+	date := func(t time.Time) *string {
 		if t.IsZero() {
-			return ""
+			return nil
 		}
-		return t.In(loc).Format(time.RFC3339)
+		if !a.OwnOffset {
+			t = t.In(loc)
+		}
+		s := t.Format(time.RFC3339)
+		return &s
 	}
 	// Empty lists print as [] so consumers need not special-case null.
 	r := Report{
 		File:        a.Path,
 		Format:      a.Format,
 		Title:       a.Title,
+		Slug:        a.BaseSlug(),
+		Language:    a.Language,
 		Published:   date(a.Published),
 		Updated:     date(a.Updated),
 		Authors:     append([]Author{}, a.Authors...),

@@ -1,0 +1,100 @@
+package article
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/language"
+)
+
+// canonicalLanguage returns the BCP 47 form of a declared language ("ko_KR" and "KO-kr" are
+// "ko-KR"), or ok false when the value is no language tag at all.
+func canonicalLanguage(s string) (string, bool) {
+	s = strings.ReplaceAll(trimSpace(s), "_", "-")
+	if s == "" {
+		return "", false
+	}
+	tag, err := language.Parse(s)
+	if err != nil {
+		return "", false
+	}
+	return tag.String(), true
+}
+
+// singleLanguageScripts are the scripts written for one language only, so that the script alone
+// names it. Latin, Cyrillic, Arabic, Devanagari and the like serve many languages and name none.
+var singleLanguageScripts = []struct {
+	script *unicode.RangeTable
+	lang   string
+}{
+	{unicode.Thai, "th"},
+	{unicode.Greek, "el"},
+	{unicode.Hebrew, "he"},
+	{unicode.Georgian, "ka"},
+	{unicode.Armenian, "hy"},
+	{unicode.Lao, "lo"},
+	{unicode.Khmer, "km"},
+	{unicode.Myanmar, "my"},
+	{unicode.Sinhala, "si"},
+}
+
+// DetectLanguage names the language of text from the script of its letters: Hangul is Korean,
+// kana Japanese, Han without either Chinese, and the scripts of singleLanguageScripts their one
+// language. It returns "" when the letters are mostly of a script many languages share (Latin,
+// Cyrillic, Arabic, ...), where guessing would be wrong more often than the site's language.
+// Each Hangul, kana or Han character counts as two letters, being a syllable or a word rather
+// than a sound, so a Korean headline with one English name is still Korean.
+func DetectLanguage(text string) string {
+	var hangul, kana, han, shared int
+	single := make([]int, len(singleLanguageScripts))
+next:
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		switch {
+		case unicode.Is(unicode.Hangul, r):
+			hangul += 2
+			continue
+		case unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
+			kana += 2
+			continue
+		case unicode.Is(unicode.Han, r):
+			han += 2
+			continue
+		}
+		for i, s := range singleLanguageScripts {
+			if unicode.Is(s.script, r) {
+				single[i]++
+				continue next
+			}
+		}
+		shared++
+	}
+	best, lang := shared, ""
+	if cjk := hangul + kana + han; cjk > best {
+		switch {
+		case hangul > 0 && hangul >= kana:
+			best, lang = cjk, "ko" // Korean text may carry Hanja
+		case kana > 0:
+			best, lang = cjk, "ja"
+		default:
+			best, lang = cjk, "zh"
+		}
+	}
+	for i, n := range single {
+		if n > best {
+			best, lang = n, singleLanguageScripts[i].lang
+		}
+	}
+	return lang
+}
+
+// SameLanguage reports whether two BCP 47 tags name the same language, judging by the primary
+// subtag ("ko" and "ko-KR" do; "zh-Hant" and "zh-Hans" do too, which is as far as script
+// detection can tell anyway).
+func SameLanguage(a, b string) bool {
+	pa, _, _ := strings.Cut(a, "-")
+	pb, _, _ := strings.Cut(b, "-")
+	return pa != "" && strings.EqualFold(pa, pb)
+}
