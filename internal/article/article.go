@@ -51,18 +51,18 @@ type Article struct {
 	// OwnOffset is true when Published was written with a UTC offset of its own (RFC 3339
 	// "+09:00", "Z"), which pages then show it in; a zone-less date was read in the configured
 	// zone and is shown in whatever zone is configured when the page is rendered.
-	OwnOffset bool
-	Updated     time.Time // zero if the source has no update date
-	Authors     []Author
-	Categories  []string
+	OwnOffset  bool
+	Updated    time.Time // zero if the source has no update date
+	Authors    []Author
+	Categories []string
 	// Language is the article's BCP 47 language: declared (front matter lang or language,
 	// <html lang>), else detected from the script of the title and summary (DetectLanguage),
 	// else empty, meaning the site's language.
 	Language string
 	// Slug is the slug declared in front matter (slug), already put through the slug rule;
 	// empty if none. BaseSlug is what a new entry is named.
-	Slug   string
-	Format Format
-	Path        string   // the path the article was read from, as given
-	Warnings    []string // non-fatal findings, e.g. "decoded as Windows-1252"
+	Slug     string
+	Format   Format
+	Path     string   // the path the article was read from, as given
+	Warnings []string // non-fatal findings, e.g. "decoded as Windows-1252"
 }
