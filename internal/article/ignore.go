@@ -11,25 +11,40 @@ import (
 // *.tmp, *.part, *.crdownload), and for any extension no parser claims. path may be slash- or
 // OS-separated, relative or absolute; every component of it is judged, so callers pass paths
 // relative to the watched root.
-func Ignored(path string) bool {
-	if IgnoredDir(path) {
-		return true
-	}
+func Ignored(path string) bool { return IgnoreReason(path) != "" }
+
+// IgnoreReason is Ignored with the reason, as `feedpub inspect` prints it: "in a
+// dot-directory", "dotfile", "*~", "#*#", "*.swp" (the pattern that matched), or "no parser for
+// .rtf files"; "" when path is not ignored.
+func IgnoreReason(path string) string {
 	base := baseName(path)
-	if base == "" || base == "." || base == ".." {
-		return true
+	if IgnoredDir(strings.TrimSuffix(filepath.ToSlash(path), base)) {
+		return "in a dot-directory"
+	}
+	switch {
+	case base == "" || base == "." || base == "..":
+		return "not a file name"
+	case base[0] == '.':
+		return "dotfile"
 	}
 	lower := strings.ToLower(base)
-	if strings.HasSuffix(lower, "~") ||
-		(len(lower) > 1 && lower[0] == '#' && lower[len(lower)-1] == '#') {
-		return true
+	switch {
+	case strings.HasSuffix(lower, "~"):
+		return "*~"
+	case len(lower) > 1 && lower[0] == '#' && lower[len(lower)-1] == '#':
+		return "#*#"
 	}
-	switch filepath.Ext(lower) {
+	switch ext := filepath.Ext(lower); ext {
 	case ".swp", ".swx", ".tmp", ".part", ".crdownload":
-		return true
+		return "*" + ext
 	}
-	_, ok := formatOf(lower)
-	return !ok
+	if _, ok := formatOf(lower); !ok {
+		if ext := filepath.Ext(base); ext != "" {
+			return "no parser for " + ext + " files"
+		}
+		return "no extension, so no parser"
+	}
+	return ""
 }
 
 // IgnoredDir reports whether a directory, by its path relative to the watched root, is

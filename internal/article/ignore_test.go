@@ -79,3 +79,36 @@ func TestIgnoredDir(t *testing.T) {
 		}
 	}
 }
+
+func TestIgnoreReason(t *testing.T) {
+	for path, want := range map[string]string{
+		"a.txt":                "",
+		"sub/a.md":             "",
+		".hidden.md":           "dotfile",
+		"sub/.hidden.md":       "dotfile",
+		".git/config.md":       "in a dot-directory",
+		"a/.cache/b/c.md":      "in a dot-directory",
+		"a.md~":                "*~",
+		"#a.md#":               "#*#",
+		"a.md.swp":             "*.swp",
+		"a.SWX":                "*.swx",
+		"a.txt.tmp":            "*.tmp",
+		"a.part":               "*.part",
+		"a.html.crdownload":    "*.crdownload",
+		"notes.rtf":            "no parser for .rtf files",
+		"Makefile":             "no extension, so no parser",
+		"dir/":                 "not a file name",
+		"./a.txt":              "",
+		"../elsewhere/a.txt":   "",
+		"/abs/path/ok/a.html":  "",
+		"/abs/.cache/a.html":   "in a dot-directory",
+		"sub/.hidden/.dot.txt": "in a dot-directory",
+	} {
+		if got := IgnoreReason(path); got != want {
+			t.Errorf("IgnoreReason(%q) = %q, want %q", path, got, want)
+		}
+		if Ignored(path) != (want != "") {
+			t.Errorf("Ignored(%q) disagrees with IgnoreReason", path)
+		}
+	}
+}
