@@ -50,6 +50,10 @@ var ErrLocked = errors.New("state file is in use by another feedpub process")
 // ErrNotFound is returned by lookups that match no (visible) entry.
 var ErrNotFound = errors.New("no such entry")
 
+// ErrRemoved is returned by lookups of an entry that was removed: the catalog remembers it (its
+// slug and id are never given to another), but it is no longer published.
+var ErrRemoved = errors.New("entry was removed")
+
 // ErrDuplicateID is wrapped by the rejection of an article whose declared id another entry
 // already has: ids are the one thing readers key on, so the first holder keeps it.
 var ErrDuplicateID = errors.New("declared id is already used by another article")

@@ -18,8 +18,12 @@ type Entry struct {
 	Authors     []article.Author
 	Categories  []string
 	Published   time.Time // UTC
-	Updated     time.Time // UTC, never before Published
-	FirstSeen   time.Time // UTC
-	Removed     bool
-	Seq         int64 // catalog-wide change sequence of this entry's last add, edit or removal
+	// PublishedZone is the fixed UTC offset the article wrote its date with, which pages show
+	// the date in; nil when it wrote none (pages use the site's zone).
+	PublishedZone *time.Location
+	Language      string    // BCP 47, declared by the article or detected from its script; "" if neither
+	Updated       time.Time // UTC, never before Published
+	FirstSeen     time.Time // UTC
+	Removed       bool
+	Seq           int64 // catalog-wide change sequence of this entry's last add, edit or removal
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
+
+	"github.com/feedpub/feedpub/internal/slug"
 )
 
 // FeedKind says what a feed collects.
@@ -92,9 +94,8 @@ func memberships(rel string, authors []article.Author, categories []string, remo
 	return out
 }
 
-// feedSlug is the slug rule for author and tag feeds.
-// TODO(i8): replace with slug.Make once the one slug rule for every script has landed.
-func feedSlug(s string) string { return slugify(s) }
+// feedSlug is the slug rule for author and tag feeds: the one slug rule, as for articles.
+func feedSlug(s string) string { return slug.Make(s) }
 
 // fallbackFeedSlug is the slug of an author or tag whose name yields none.
 func fallbackFeedSlug(kind FeedKind) string { return string(kind) }

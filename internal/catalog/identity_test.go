@@ -10,33 +10,51 @@ import (
 	"github.com/feedpub/feedpub/internal/article"
 )
 
-func TestSlugify(t *testing.T) {
-	for in, want := range map[string]string{
-		"Hello, World!":                 "hello-world",
-		"  Crème brûlée à la café  ":    "creme-brulee-a-la-cafe",
-		"Straße & Œuvre – Łódź":         "strasse-oeuvre-lodz",
-		"Don't panic":                   "dont-panic",
-		"a---b___c":                     "a-b-c",
-		"日本語":                           "",
-		"Yoon: “Russia Needs to Judge”": "yoon-russia-needs-to-judge",
+// TestMintsSlugsInEveryScript: new entries are named by the slug rule (internal/slug), their
+// tag: ids carry the slug percent-encoded, and a front matter slug wins over the title.
+func TestMintsSlugsInEveryScript(t *testing.T) {
+	e := newEnv(t)
+	e.write("ko.txt", plain("서울시, 지하철 요금 150원 인상", "본문."))
+	e.write("ja.txt", plain("東京で桜が満開に", "本文。"))
+	e.write("fr.txt", plain("Crème brûlée", "Dessert."))
+	e.write("symbols.txt", plain("★★★", "Only symbols."))
+	e.write("declared.md", md("title: Anything\nslug: My Own Slug", "Body."))
+	e.write("dup.md", md("title: Other\nslug: my-own-slug", "Body."))
+	wantCounts(t, e.reconcile(), "a6 u0 r0 m0 x0")
+	for path, want := range map[string][2]string{
+		"ko.txt":      {"서울시-지하철-요금-150원-인상", "tag:example.org,2024-07-09:%EC%84%9C%EC%9A%B8%EC%8B%9C-%EC%A7%80%ED%95%98%EC%B2%A0-%EC%9A%94%EA%B8%88-150%EC%9B%90-%EC%9D%B8%EC%83%81"},
+		"ja.txt":      {"東京で桜が満開に", "tag:example.org,2024-07-09:%E6%9D%B1%E4%BA%AC%E3%81%A7%E6%A1%9C%E3%81%8C%E6%BA%80%E9%96%8B%E3%81%AB"},
+		"fr.txt":      {"crème-brûlée", "tag:example.org,2024-07-09:cr%C3%A8me-br%C3%BBl%C3%A9e"},
+		"symbols.txt": {"symbols", "tag:example.org,2024-07-09:symbols"},
+		"declared.md": {"my-own-slug", "tag:example.org,2024-07-09:my-own-slug"},
+		"dup.md":      {"my-own-slug-2", "tag:example.org,2024-07-09:my-own-slug-2"},
 	} {
-		if got := slugify(in); got != want {
-			t.Errorf("slugify(%q) = %q, want %q", in, got, want)
+		en := e.entry(path)
+		if en.Slug != want[0] || en.ID != want[1] {
+			t.Errorf("%s: slug %q id %q, want %q %q", path, en.Slug, en.ID, want[0], want[1])
 		}
 	}
-	long := strings.Repeat("word ", 40)
-	s := slugify(long)
-	if len(s) > maxSlug || strings.HasSuffix(s, "-") || !strings.HasSuffix(s, "word") {
-		t.Errorf("long slug %q (%d) not cut at a word boundary", s, len(s))
+	if en := e.entry("ko.txt"); en.Language != "ko" || en.PublishedZone != nil {
+		t.Errorf("ko.txt: language %q zone %v", en.Language, en.PublishedZone)
 	}
-	if got := slugify(strings.Repeat("x", 100)); len(got) != maxSlug {
-		t.Errorf("unbroken long slug has %d chars", len(got))
+}
+
+// TestStoresOwnOffset: a date written with its own offset keeps it for the pages.
+func TestStoresOwnOffset(t *testing.T) {
+	e := newEnv(t)
+	e.write("a.md", md("title: A\ndate: 2024-07-09T07:56:00+09:00", "x"))
+	e.write("b.md", md("title: B\ndate: 2024-07-09 07:56", "x"))
+	e.reconcile()
+	a, b := e.entry("a.md"), e.entry("b.md")
+	if a.PublishedZone == nil || b.PublishedZone != nil {
+		t.Fatalf("zones %v %v", a.PublishedZone, b.PublishedZone)
 	}
-	if got := baseSlug("日本語", "dir/My Notes.txt"); got != "my-notes" {
-		t.Errorf("base-name fallback = %q", got)
+	if _, off := a.Published.In(a.PublishedZone).Zone(); off != 9*3600 || a.Published.Location() != time.UTC {
+		t.Errorf("offset %d, published %v", off, a.Published)
 	}
-	if got := baseSlug("日本語", "dir/日本.txt"); got != "article" {
-		t.Errorf("final fallback = %q", got)
+	e.reopen()
+	if a := e.entry("a.md"); a.PublishedZone == nil {
+		t.Error("offset lost on reopen")
 	}
 }
 
@@ -423,7 +441,8 @@ func TestKeepRemovedListing(t *testing.T) {
 	if l, _ := e.cat.Latest(e.ctx, 10); len(l) != 1 || l[0].Slug != "beta" {
 		t.Fatalf("latest %+v", l)
 	}
-	if _, err := e.cat.BySlug(e.ctx, "alpha"); !errors.Is(err, ErrNotFound) {
+	// Removed, not unknown: its page answers 410 Gone.
+	if _, err := e.cat.BySlug(e.ctx, "alpha"); !errors.Is(err, ErrRemoved) || errors.Is(err, ErrNotFound) {
 		t.Fatalf("BySlug removed without KeepRemoved: %v", err)
 	}
 	if _, err := e.cat.BySlug(e.ctx, "nope"); !errors.Is(err, ErrNotFound) {

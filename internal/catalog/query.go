@@ -11,7 +11,7 @@ import (
 )
 
 const entryCols = `id, slug, path, title, summary, content_html, authors, categories,
-	published, updated, first_seen, removed, seq`
+	published, updated, first_seen, removed, seq, language, published_offset`
 
 // visible is the one rule that keeps held entries out of every output: each lookup that feeds,
 // pages, indexes or static files are made from has it in its WHERE clause, so a held entry is
@@ -22,9 +22,13 @@ func scanEntry(s interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
 	var authors, categories string
 	var published, updated, firstSeen int64
+	var offset sql.NullInt64
 	if err := s.Scan(&e.ID, &e.Slug, &e.Path, &e.Title, &e.Summary, &e.ContentHTML, &authors,
-		&categories, &published, &updated, &firstSeen, &e.Removed, &e.Seq); err != nil {
+		&categories, &published, &updated, &firstSeen, &e.Removed, &e.Seq, &e.Language, &offset); err != nil {
 		return Entry{}, err
+	}
+	if offset.Valid {
+		e.PublishedZone = time.FixedZone("", int(offset.Int64))
 	}
 	if err := json.Unmarshal([]byte(authors), &e.Authors); err != nil {
 		return Entry{}, fmt.Errorf("entry %s authors: %w", e.ID, err)
@@ -75,12 +79,16 @@ func (c *Catalog) Latest(ctx context.Context, n int) ([]Entry, error) {
 	return out, nil
 }
 
-// BySlug returns the entry with that slug; a removed one only when KeepRemoved, a held one
-// never (ErrNotFound, as if the slug were unknown).
+// BySlug returns the entry with that slug; a held one never (ErrNotFound, as if the slug were
+// unknown). A removed one is returned only when KeepRemoved; otherwise the error wraps
+// ErrRemoved, so that its page can answer 410 Gone rather than 404.
 func (c *Catalog) BySlug(ctx context.Context, slug string) (Entry, error) {
 	e, err := scanEntry(c.db.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE slug = ? AND `+visible, slug))
-	if errors.Is(err, sql.ErrNoRows) || err == nil && e.Removed && !c.cfg.KeepRemoved {
+	if errors.Is(err, sql.ErrNoRows) {
 		return Entry{}, fmt.Errorf("slug %q: %w", slug, ErrNotFound)
+	}
+	if err == nil && e.Removed && !c.cfg.KeepRemoved {
+		return Entry{}, fmt.Errorf("slug %q: %w", slug, ErrRemoved)
 	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("slug %q: %w", slug, err)

@@ -15,6 +15,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	m02LiveStatIndex,
 	m03Feeds,
 	m04Embargo,
+	m05LanguageOffsetRejectTime,
 }
 
 // migrate brings the schema to len(migrations), each step in its own transaction, and refuses
@@ -162,5 +163,16 @@ func m04Embargo(ctx context.Context, tx *sql.Tx) error {
 DROP INDEX entries_live_published;
 CREATE INDEX entries_visible_published ON entries(published DESC, id) WHERE removed = 0 AND held_until IS NULL;
 CREATE INDEX entries_held ON entries(held_until) WHERE removed = 0 AND held_until IS NOT NULL;`)
+	return err
+}
+
+// m05LanguageOffsetRejectTime stores what pages and inspect need beyond the feeds: an entry's
+// language (declared or detected; ” for the site's) and the UTC offset its date was written
+// with (NULL: shown in the site's zone), and when a file was rejected. Entries minted before
+// this step keep ” and NULL, which render as before.
+func m05LanguageOffsetRejectTime(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `ALTER TABLE entries ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN published_offset INTEGER;
+ALTER TABLE rejects ADD COLUMN rejected_at INTEGER;`)
 	return err
 }

@@ -38,18 +38,20 @@ func prepare(ctx context.Context, tx *sql.Tx) (statements, error) {
 		sql string
 	}{
 		{&s.insert, `INSERT INTO entries(id, slug, path, hash, size, mtime, first_seen, published, updated,
-	content_changed, declared_updated, title, summary, content_html, authors, categories, removed, seq, held_until)
-	VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING`},
+	content_changed, declared_updated, title, summary, content_html, authors, categories, removed, seq, held_until,
+	language, published_offset)
+	VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
 		{&s.setContent, `UPDATE entries SET path = ?, hash = ?, size = ?, mtime = ?, published = ?, updated = ?,
 	content_changed = ?, declared_updated = ?, title = ?, summary = ?, content_html = ?, authors = ?,
-	categories = ?, removed = 0, removed_at = NULL, removed_why = NULL, seq = ?, held_until = ? WHERE row = ?`},
+	categories = ?, removed = 0, removed_at = NULL, removed_why = NULL, seq = ?, held_until = ?, language = ?,
+	published_offset = ? WHERE row = ?`},
 		{&s.setStat, `UPDATE entries SET size = ?, mtime = ? WHERE row = ?`},
 		{&s.remove, `UPDATE entries SET removed = 1, removed_at = ?, removed_why = ?, seq = ? WHERE row = ? AND removed = 0 AND path = ? RETURNING id, slug, held_until IS NOT NULL`},
 		{&s.byRow, `SELECT ` + storedCols + ` FROM entries WHERE row = ?`},
 		{&s.byID, `SELECT ` + storedCols + ` FROM entries WHERE id = ?`},
 		{&s.byHash, `SELECT ` + storedCols + ` FROM entries WHERE hash = ? ORDER BY removed, seq DESC`},
 		{&s.drafted, `SELECT ` + storedCols + ` FROM entries WHERE path = ? AND removed = 1 AND removed_why = 'draft' ORDER BY seq DESC LIMIT 1`},
-		{&s.putReject, `INSERT INTO rejects(path, size, mtime, reason) VALUES(?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, reason = excluded.reason`},
+		{&s.putReject, `INSERT INTO rejects(path, size, mtime, reason, rejected_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, reason = excluded.reason, rejected_at = excluded.rejected_at`},
 		{&s.delReject, `DELETE FROM rejects WHERE path = ?`},
 		{&s.setState, `INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`},
 		{&s.due, `SELECT row, id, slug, path, held_until FROM entries WHERE removed = 0 AND held_until IS NOT NULL AND held_until <= ? ORDER BY held_until, row`},
@@ -190,7 +192,8 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 	// halves the statements per new article on a cold load.
 	held := w.hold(t.rel, published)
 	heldUntil := sql.NullInt64{Int64: published.Unix(), Valid: held}
-	base := baseSlug(art.Title, t.rel)
+	base := art.BaseSlug()
+	offset := publishedOffset(art)
 	seq := w.nextSeq()
 	for n := 1; ; n++ {
 		slug := base
@@ -203,7 +206,7 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 		}
 		res, err := w.stmt.insert.ExecContext(ctx, id, slug, t.rel, t.hash[:], t.size, t.mtime,
 			first.Unix(), published.Unix(), updated.Unix(), declared, art.Title, art.Summary,
-			art.ContentHTML, authors, categories, seq, heldUntil)
+			art.ContentHTML, authors, categories, seq, heldUntil, art.Language, offset)
 		if err != nil {
 			return fmt.Errorf("insert %s: %w", t.rel, err)
 		}
@@ -272,7 +275,8 @@ func (w *writer) setContent(ctx context.Context, st stored, t *task, changed boo
 	}
 	seq := w.nextSeq()
 	if _, err := w.stmt.setContent.ExecContext(ctx, t.rel, t.hash[:], t.size, t.mtime, published, updated,
-		cc, declared, art.Title, art.Summary, art.ContentHTML, authors, categories, seq, heldUntil, st.row); err != nil {
+		cc, declared, art.Title, art.Summary, art.ContentHTML, authors, categories, seq, heldUntil, art.Language,
+		publishedOffset(art), st.row); err != nil {
 		return false, fmt.Errorf("update %s: %w", t.rel, err)
 	}
 	w.bumpSeq()
@@ -328,7 +332,7 @@ func (w *writer) reject(ctx context.Context, t *task, err error, keptLive bool) 
 }
 
 func (w *writer) putReject(ctx context.Context, t *task, reason string) error {
-	if _, err := w.stmt.putReject.ExecContext(ctx, t.rel, t.size, t.mtime, reason); err != nil {
+	if _, err := w.stmt.putReject.ExecContext(ctx, t.rel, t.size, t.mtime, reason, w.now.Unix()); err != nil {
 		return fmt.Errorf("remember rejected %s: %w", t.rel, err)
 	}
 	return nil
@@ -382,6 +386,16 @@ func (w *writer) finish(ctx context.Context) error {
 		w.c.reparse = false
 	}
 	return nil
+}
+
+// publishedOffset is the UTC offset, in seconds east, that the article wrote its date with,
+// or NULL when it wrote none.
+func publishedOffset(art *article.Article) sql.NullInt64 {
+	if !art.OwnOffset || art.Published.IsZero() {
+		return sql.NullInt64{}
+	}
+	_, off := art.Published.Zone()
+	return sql.NullInt64{Int64: int64(off), Valid: true}
 }
 
 func encodeLists(art *article.Article) (authors, categories string, err error) {

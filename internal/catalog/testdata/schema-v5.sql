@@ -1,0 +1,3 @@
+ALTER TABLE entries ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN published_offset INTEGER;
+ALTER TABLE rejects ADD COLUMN rejected_at INTEGER;
