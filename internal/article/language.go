@@ -90,6 +90,48 @@ next:
 	return lang
 }
 
+// DetectLanguageFor is DetectLanguage for an article on a site in siteLang: where the script
+// names no language but the letters are mostly Latin and the site's language is written in a
+// script of its own (Korean, Japanese, Chinese, Thai, ...), the article is taken for English,
+// which is what such a site's Latin-script articles almost always are. Articles in another
+// Latin-script language declare it (front matter lang).
+func DetectLanguageFor(text, siteLang string) string {
+	if lang := DetectLanguage(text); lang != "" {
+		return lang
+	}
+	if !scriptLanguage(siteLang) {
+		return ""
+	}
+	var latin, letters int
+	for _, r := range text {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.Is(unicode.Latin, r) {
+				latin++
+			}
+		}
+	}
+	if letters > 0 && 2*latin > letters {
+		return "en"
+	}
+	return ""
+}
+
+// scriptLanguage reports whether lang is one that DetectLanguage can name from its script.
+func scriptLanguage(lang string) bool {
+	primary, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	switch primary {
+	case "ko", "ja", "zh":
+		return true
+	}
+	for _, s := range singleLanguageScripts {
+		if s.lang == primary {
+			return true
+		}
+	}
+	return false
+}
+
 // SameLanguage reports whether two BCP 47 tags name the same language, judging by the primary
 // subtag ("ko" and "ko-KR" do; "zh-Hant" and "zh-Hans" do too, which is as far as script
 // detection can tell anyway).

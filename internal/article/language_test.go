@@ -29,6 +29,24 @@ func TestDetectLanguage(t *testing.T) {
 	}
 }
 
+func TestDetectLanguageFor(t *testing.T) {
+	for _, tc := range []struct{ text, site, want string }{
+		{"Yoon: Russia Needs to Judge", "ko-KR", "en"}, // Latin on a Hangul site
+		{"Yoon: Russia Needs to Judge", "ja", "en"},
+		{"Yoon: Russia Needs to Judge", "en", ""}, // the site's own script: its language
+		{"Yoon: Russia Needs to Judge", "fr", ""},
+		{"Yoon: Russia Needs to Judge", "", ""},
+		{"서울시 지하철", "en", "ko"},
+		{"서울시 지하철", "ko", "ko"},
+		{"Новости дня", "ko", ""}, // Cyrillic names no language
+		{"2024", "ko", ""},
+	} {
+		if got := DetectLanguageFor(tc.text, tc.site); got != tc.want {
+			t.Errorf("DetectLanguageFor(%q, %q) = %q, want %q", tc.text, tc.site, got, tc.want)
+		}
+	}
+}
+
 func TestCanonicalLanguage(t *testing.T) {
 	for in, want := range map[string]string{
 		"ko": "ko", "KO-kr": "ko-KR", "ko_KR": "ko-KR", " en-gb ": "en-GB", "zh-hant": "zh-Hant",

@@ -28,6 +28,7 @@ type atomGenerator struct {
 // atomEntry extends feeds.AtomEntry with several authors (gorilla allows one) and proper
 // categories: gorilla's Category is element text, which Atom does not allow.
 type atomEntry struct {
+	Lang string `xml:"xml:lang,attr,omitempty"` // only where the entry's language is not the feed's
 	*feeds.AtomEntry
 	Authors    []feeds.AtomAuthor
 	Categories []atomCategory `xml:"category"`
@@ -63,6 +64,7 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 	af := (&feeds.Atom{Feed: f}).AtomFeed()
 	af.Id = ci.id // gorilla uses the home page link, which changes when the site moves
 	af.Link = nil
+	af.Icon = r.iconURL
 	out := &atomFeed{
 		Lang:      r.site.Language,
 		AtomFeed:  af,
@@ -87,6 +89,10 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 			ae.Summary = &feeds.AtomSummary{Content: escapeHTML(it.summary), Type: "html"}
 		}
 		x := &atomEntry{AtomEntry: ae}
+		if it.lang != r.site.Language {
+			x.Lang = it.lang
+		}
+		// An entry without authors inherits the feed's, as RFC 4287 section 4.2.1 provides.
 		for _, a := range it.authors {
 			x.Authors = append(x.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Name, Email: a.Email}})
 		}

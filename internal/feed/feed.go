@@ -15,6 +15,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/article"
 	"github.com/feedpub/feedpub/internal/catalog"
+	"github.com/feedpub/feedpub/internal/slug"
 )
 
 // Content types of the files, as the server should send them.
@@ -31,6 +32,7 @@ const (
 	NameAtom  = "atom.xml"
 	NameJSON  = "feed.json"
 	NameIndex = "index.html"
+	NameIcon  = "favicon.ico" // where the site icon is served, whatever its format
 )
 
 const (
@@ -45,7 +47,18 @@ type Site struct {
 	BaseURL     string         // absolute http(s) URL; normalized to end with "/"
 	Language    string         // BCP 47, e.g. "en"; optional
 	FeedID      string         // Atom feed <id>: stable, distinct from any link (a tag: URI)
-	Author      article.Author // default author for entries that name none; empty Name -> Title
+	// Author is the publication's author. Entries that name none carry no author: RSS and
+	// JSON Feed then name nobody (readers would show it as every article's byline), and only
+	// Atom, whose RFC 4287 requires an author for every entry, names the feed's, which is
+	// Author with Title for an empty Name. JSON Feed's feed-level author is written only when
+	// Author.Name is set.
+	Author article.Author
+	// Location is the zone pages show dates in, unless an article wrote its date with an
+	// offset of its own; nil means UTC. Feeds carry UTC, which every reader converts.
+	Location *time.Location
+	// Icon says the site has an icon, served at NameIcon below BaseURL, which the feeds name
+	// (Atom <icon>, RSS <image>, JSON Feed icon and favicon) and the pages link.
+	Icon bool
 
 	// GeneratorVersion is the daemon's version for the Atom <generator version> attribute and
 	// the RSS <generator>; optional, and omitted when empty so tests stay stable.
@@ -69,6 +82,7 @@ type Renderer struct {
 	rssURL  string
 	atomURL string
 	jsonURL string
+	iconURL string // "" without Site.Icon
 }
 
 // langRE is a loose BCP 47 shape check: enough to keep garbage out of xml:lang and <html lang>.
@@ -127,6 +141,9 @@ func New(site Site) (*Renderer, error) {
 	if site.FeedID == "" || err != nil || id.Scheme == "" || strings.ContainsAny(site.FeedID, " \t\r\n") {
 		return nil, fmt.Errorf("feed: feed id %q is not an absolute URI (use a tag: URI)", site.FeedID)
 	}
+	if site.Location == nil {
+		site.Location = time.UTC
+	}
 	r := &Renderer{
 		site:    site,
 		base:    base,
@@ -138,11 +155,15 @@ func New(site Site) (*Renderer, error) {
 	if r.author.Name == "" {
 		r.author.Name = site.Title
 	}
+	if site.Icon {
+		r.iconURL = site.BaseURL + NameIcon
+	}
+
 	if site.Author.Email != "" && !emailRE.MatchString(site.Author.Email) {
 		return nil, fmt.Errorf("feed: site author e-mail %q is not an address", site.Author.Email)
 	}
 	switch site.FeedID {
-	case site.BaseURL, r.rssURL, r.atomURL, r.jsonURL, site.BaseURL + NameIndex:
+	case site.BaseURL, r.rssURL, r.atomURL, r.jsonURL, site.BaseURL + NameIndex, site.BaseURL + NameIcon:
 		return nil, fmt.Errorf("feed: feed id %q must differ from the site's links", site.FeedID)
 	}
 	if r.tmpl, err = parseTemplates(); err != nil {
@@ -154,9 +175,9 @@ func New(site Site) (*Renderer, error) {
 // Site returns the normalized site the Renderer was made with.
 func (r *Renderer) Site() Site { return r.site }
 
-// PageURL returns the absolute URL of an article's page.
-func (r *Renderer) PageURL(slug string) string {
-	return r.site.BaseURL + "articles/" + url.PathEscape(slug) + ".html"
+// PageURL returns the absolute URL of an article's page, the slug percent-encoded.
+func (r *Renderer) PageURL(s string) string {
+	return r.site.BaseURL + "articles/" + slug.Escape(s) + ".html"
 }
 
 // Feeds renders the root feed's rss.xml, atom.xml, feed.json and index.html, in that order,
@@ -209,11 +230,12 @@ func feedUpdated(updated time.Time, items []item) time.Time {
 type item struct {
 	id, slug, link     string
 	title, summary     string
-	content            string // HTML with absolute URLs
-	authors            []article.Author
-	siteAuthor         bool // authors is the site default: the entry named none
+	content            string           // HTML with absolute URLs
+	authors            []article.Author // none when the entry names none
 	categories         []string
 	published, updated time.Time
+	lang               string         // the entry's language; the site's unless it has its own
+	zone               *time.Location // where its page shows its dates
 }
 
 func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
@@ -246,9 +268,6 @@ func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
 		}
 		it.authors = append(it.authors, a)
 	}
-	if len(it.authors) == 0 {
-		it.authors, it.siteAuthor = []article.Author{r.author}, true
-	}
 	for _, c := range e.Categories {
 		if c = strings.TrimSpace(article.CleanText(c)); c != "" {
 			it.categories = append(it.categories, c)
@@ -264,14 +283,36 @@ func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
 	if it.published.IsZero() {
 		return item{}, fmt.Errorf("feed: entry %q has no date", e.Slug)
 	}
+	it.lang = r.entryLanguage(e)
+	it.zone = r.site.Location
+	if e.PublishedZone != nil {
+		it.zone = e.PublishedZone
+	}
 	return it, nil
 }
 
-// checkSlug refuses slugs that would escape articles/ or need escaping in a file name.
-func checkSlug(slug string) error {
-	if slug == "" || slug == "." || slug == ".." || strings.ContainsAny(slug, "/\\") || article.CleanText(slug) != slug ||
-		strings.IndexFunc(slug, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return fmt.Errorf("feed: unusable slug %q", slug)
+// entryLanguage is the language an entry is shown in: its own when it declared one or its
+// script names one that is not the site's (article.DetectLanguageFor), else the site's.
+// Entries stored without a language (Latin-script ones, and all stored before languages were
+// recorded) are judged by their script here, so that they need no re-reading. A bare detected
+// tag ("ko") yields to the site's fuller tag for the same language ("ko-KR").
+func (r *Renderer) entryLanguage(e *catalog.Entry) string {
+	lang := e.Language
+	if lang == "" {
+		lang = article.DetectLanguageFor(e.Title+"\n"+e.Summary, r.site.Language)
+	}
+	if lang == "" || !langRE.MatchString(lang) ||
+		(!strings.Contains(lang, "-") && article.SameLanguage(lang, r.site.Language)) {
+		return r.site.Language
+	}
+	return lang
+}
+
+// checkSlug refuses a slug the slug rule could not have made: it is about to become a file
+// name and a URL.
+func checkSlug(s string) error {
+	if !slug.Valid(s) {
+		return fmt.Errorf("feed: unusable slug %q", s)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ type jsonItem struct {
 	ContentHTML   string `json:"content_html"`
 	DatePublished string `json:"date_published,omitempty"`
 	DateModified  string `json:"date_modified,omitempty"`
+	Language      string `json:"language,omitempty"` // only where the item's is not the feed's
 }
 
 // The deprecated 1.0 "author" field is not written: every reader that knows 1.1 reads
@@ -52,23 +53,23 @@ func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]by
 	jf.NextUrl = ci.json.prev
 	jf.Language = r.site.Language
 	jf.Author = nil
-	siteAuthor := &feeds.JSONAuthor{Name: r.author.Name, Url: r.site.BaseURL}
-	jf.Authors = []*feeds.JSONAuthor{siteAuthor}
+	jf.Icon, jf.Favicon = r.iconURL, r.iconURL
+	// A feed-level author is one readers (Miniflux) add to every item's byline, so it is
+	// written only when the site has a configured author, not invented from its title.
+	if r.site.Author.Name != "" {
+		jf.Authors = []*feeds.JSONAuthor{{Name: r.site.Author.Name, Url: r.site.BaseURL}}
+	}
 	out := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, ji := range jf.Items {
 		it := &items[i]
 		ji.Author = nil
-		ji.Authors = make([]*feeds.JSONAuthor, len(it.authors))
-		for k, a := range it.authors {
-			if it.siteAuthor {
-				ji.Authors[k] = siteAuthor // the same object as the feed's, home page and all
-				continue
-			}
+		ji.Authors = nil
+		for _, a := range it.authors {
 			ja := &feeds.JSONAuthor{Name: a.Name}
 			if a.Email != "" {
 				ja.Url = "mailto:" + a.Email // the only address known for the person
 			}
-			ji.Authors[k] = ja
+			ji.Authors = append(ji.Authors, ja)
 		}
 		if len(it.categories) > 0 {
 			ji.Tags = it.categories
@@ -80,6 +81,9 @@ func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]by
 			ContentHTML:   it.content,
 			DatePublished: it.published.Format(time.RFC3339),
 			DateModified:  it.updated.Format(time.RFC3339),
+		}
+		if it.lang != r.site.Language {
+			out.Items[i].Language = it.lang
 		}
 	}
 	var buf bytes.Buffer

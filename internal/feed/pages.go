@@ -20,7 +20,9 @@ func parseTemplates() (*template.Template, error) {
 // pageData is what both page templates see. Every URL in it is absolute, like in the feeds,
 // so a saved or proxied page still links correctly.
 type pageData struct {
-	Lang            string
+	Lang            string // the page's language: the article's on its page, the site's on the index
+	Words           *words // the fixed texts in Lang
+	IconURL         string // "" without an icon
 	Title           string // <title>
 	Description     string // <meta name="description">
 	Canonical       string
@@ -51,6 +53,7 @@ type feedLinks struct {
 }
 
 type pageEntry struct {
+	Lang       string // set where the entry's language is not the page's
 	Title      string
 	URL        string
 	Summary    string
@@ -58,7 +61,7 @@ type pageEntry struct {
 	Published  pageTime
 	Updated    pageTime
 	Modified   bool // Updated differs from Published
-	Authors    string
+	Byline     string // "" for an entry that names no author
 	Categories string
 }
 
@@ -67,13 +70,25 @@ type pageTime struct {
 	Human   string
 }
 
-func newPageTime(t time.Time) pageTime {
-	return pageTime{Machine: t.Format(time.RFC3339), Human: t.Format("2 January 2006")}
+// Element is the <time> element. It is built here because html/template writes the "+" of an
+// offset as "&#43;" in attributes, which is valid but defeats every reader of the page source;
+// Machine holds only digits, "-", ":", "+", "T" and "Z", and Human is escaped.
+func (p pageTime) Element() template.HTML {
+	return template.HTML(`<time datetime="` + p.Machine + `">` + template.HTMLEscapeString(p.Human) + `</time>`)
 }
 
-func (r *Renderer) pageData(title string) pageData {
+// newPageTime shows t in zone, as w's language writes a date and time; the machine form
+// carries the same offset, so the two agree on the day.
+func newPageTime(t time.Time, zone *time.Location, w *words) pageTime {
+	t = t.In(zone)
+	return pageTime{Machine: t.Format(time.RFC3339), Human: w.dateTime(t)}
+}
+
+func (r *Renderer) pageData(title, lang string) pageData {
 	return pageData{
-		Lang:            r.site.Language,
+		Lang:            lang,
+		Words:           wordsFor(lang),
+		IconURL:         r.iconURL,
 		Title:           title,
 		SiteTitle:       r.site.Title,
 		FeedTitle:       r.site.Title,
@@ -83,24 +98,32 @@ func (r *Renderer) pageData(title string) pageData {
 	}
 }
 
-func (r *Renderer) pageEntry(it *item) pageEntry {
-	return pageEntry{
+// pageEntry prepares it for a page in language lang.
+func (r *Renderer) pageEntry(it *item, lang string) pageEntry {
+	w := wordsFor(lang)
+	pe := pageEntry{
 		Title:   it.title,
 		URL:     it.link,
 		Summary: it.summary,
 		// The content is HTML the article package made safe (escaped or sanitized); only
 		// its URLs were rewritten here, by re-serializing tags through the HTML tokenizer.
 		Content:    template.HTML(it.content),
-		Published:  newPageTime(it.published),
-		Updated:    newPageTime(it.updated),
+		Published:  newPageTime(it.published, it.zone, w),
+		Updated:    newPageTime(it.updated, it.zone, w),
 		Modified:   !it.updated.Equal(it.published),
-		Authors:    authorNames(it.authors),
 		Categories: strings.Join(it.categories, ", "),
 	}
+	if it.lang != lang {
+		pe.Lang = it.lang
+	}
+	if len(it.authors) > 0 {
+		pe.Byline = w.byline(authorNames(it.authors))
+	}
+	return pe
 }
 
 func (r *Renderer) index(ci *chanInfo, items []item, related []Related) ([]byte, error) {
-	d := r.pageData(ci.title)
+	d := r.pageData(ci.title, r.site.Language)
 	d.Heading, d.FeedTitle = ci.title, ci.title
 	if ci.dir == "" {
 		d.Heading = r.site.Title
@@ -126,7 +149,7 @@ func (r *Renderer) index(ci *chanInfo, items []item, related []Related) ([]byte,
 	}
 	d.Entries = make([]pageEntry, len(items))
 	for i := range items {
-		d.Entries[i] = r.pageEntry(&items[i])
+		d.Entries[i] = r.pageEntry(&items[i], d.Lang)
 	}
 	return r.execute("index.html", &d)
 }
@@ -144,10 +167,10 @@ func (r *Renderer) Page(e catalog.Entry) (File, error) {
 	} else {
 		title += " — " + r.site.Title
 	}
-	d := r.pageData(title)
+	d := r.pageData(title, it.lang)
 	d.Description = it.summary
 	d.Canonical = it.link
-	pe := r.pageEntry(&it)
+	pe := r.pageEntry(&it, d.Lang)
 	d.Entry = &pe
 	body, err := r.execute("article.html", &d)
 	if err != nil {

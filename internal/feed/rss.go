@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gorilla/feeds"
+
+	"github.com/feedpub/feedpub/internal/article"
 )
 
 const (
@@ -46,16 +48,32 @@ type rssAtomLink struct {
 // rssItem extends feeds.RssItem. Title and Description are redeclared with omitempty because
 // gorilla always emits them, even empty (declaring them first also keeps the title on top);
 // Category is replaced by one element per category; dc:creator carries the authors <author>
-// cannot; atom:updated gives RSS the modification date it has no element for (feedparser
-// and gofeed both read it).
+// cannot (an item has one or the other, see rssAuthors); atom:updated gives RSS the
+// modification date it has no element for (feedparser and gofeed both read it).
 type rssItem struct {
 	Title       string `xml:"title,omitempty"`
 	Description string `xml:"description,omitempty"`
 	*feeds.RssItem
 	Updated    string   `xml:"atom:updated"`
 	Author     string   `xml:"author,omitempty"`
-	Creators   []string `xml:"dc:creator"`
+	Creator    string   `xml:"dc:creator,omitempty"`
 	Categories []string `xml:"category"`
+}
+
+// rssAuthors is the one element an item names its authors with. RSS's <author> holds one
+// person as "email (Name)"; with it and dc:creator in one item the W3C validator warns
+// DuplicateItemSemantics and readers pick one of the two; with several dc:creator elements
+// feedparser (rss2email) shows only the last and gofeed (Miniflux) only the first. So a sole
+// author with an address goes in <author>, and any other byline is one dc:creator listing
+// every name, which every reader shows whole. No author, no element: the site is no byline.
+func rssAuthors(as []article.Author) (author, creator string) {
+	switch {
+	case len(as) == 0:
+		return "", ""
+	case len(as) == 1 && as[0].Email != "":
+		return as[0].Email + " (" + as[0].Name + ")", ""
+	}
+	return "", authorNames(as)
 }
 
 func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, error) {
@@ -89,6 +107,10 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 		ch.Description = ch.Title // required by RSS 2.0, and an empty element is worse
 	}
 	ch.Language = r.site.Language
+	if r.iconURL != "" {
+		// RSS 2.0 wants the image's title and link to match the channel's.
+		ch.Image = &feeds.RssImage{Url: r.iconURL, Title: ch.Title, Link: ch.Link}
+	}
 	ch.Generator = generatorName
 	if r.site.GeneratorVersion != "" {
 		ch.Generator += " " + r.site.GeneratorVersion
@@ -113,16 +135,7 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 			// <description> is read as HTML by every reader; the summary is plain text.
 			x.Description = escapeHTML(it.summary)
 		}
-		// RSS allows one <author>, and only as "email (Name)". The first author goes there
-		// when they have an address; every other author is a dc:creator, so readers that
-		// list both keep the authors in their order.
-		for k, a := range it.authors {
-			if k == 0 && a.Email != "" {
-				x.Author = a.Email + " (" + a.Name + ")"
-				continue
-			}
-			x.Creators = append(x.Creators, a.Name)
-		}
+		x.Author, x.Creator = rssAuthors(it.authors)
 		out.Items[i] = x
 	}
 	doc := &rssDoc{
