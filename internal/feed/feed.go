@@ -44,9 +44,9 @@ const (
 type Site struct {
 	Title       string
 	Description string
-	BaseURL     string         // absolute http(s) URL; normalized to end with "/"
-	Language    string         // BCP 47, e.g. "en"; optional
-	FeedID      string         // Atom feed <id>: stable, distinct from any link (a tag: URI)
+	BaseURL     string // absolute http(s) URL; normalized to end with "/"
+	Language    string // BCP 47, e.g. "en"; optional
+	FeedID      string // Atom feed <id>: stable, distinct from any link (a tag: URI)
 	// Author is the publication's author. Entries that name none carry no author: RSS and
 	// JSON Feed then name nobody (readers would show it as every article's byline), and only
 	// Atom, whose RFC 4287 requires an author for every entry, names the feed's, which is

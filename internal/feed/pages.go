@@ -60,7 +60,7 @@ type pageEntry struct {
 	Content    template.HTML
 	Published  pageTime
 	Updated    pageTime
-	Modified   bool // Updated differs from Published
+	Modified   bool   // Updated differs from Published
 	Byline     string // "" for an entry that names no author
 	Categories string
 }
