@@ -128,10 +128,13 @@ func prepare(r *Resource) prepared {
 	return p
 }
 
+// isHTML reports whether a document of this type can run scripts when opened, and so gets
+// the Content-Security-Policy header: HTML pages, and SVG (a site icon may be one).
 func isHTML(contentType string) bool {
 	mt, _, _ := strings.Cut(contentType, ";")
 	mt = strings.TrimSpace(mt)
-	return strings.EqualFold(mt, "text/html") || strings.EqualFold(mt, "application/xhtml+xml")
+	return strings.EqualFold(mt, "text/html") || strings.EqualFold(mt, "application/xhtml+xml") ||
+		strings.EqualFold(mt, "image/svg+xml")
 }
 
 // Snapshot is the set of fixed paths served at one moment ("/", "/rss.xml", ...). A Snapshot is

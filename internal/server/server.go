@@ -8,21 +8,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/feedpub/feedpub/internal/slug"
 )
 
 // ErrNotFound is what a Pages implementation wraps when there is no article for a slug.
 var ErrNotFound = errors.New("not found")
 
+// ErrGone is what a Pages implementation wraps when the article existed and was removed: its
+// page answers 410 Gone, so that readers and crawlers drop the link instead of retrying it.
+var ErrGone = errors.New("gone")
+
 // Pages is what the server needs to serve one article page; the daemon implements it.
-// Page returns an error wrapping ErrNotFound when there is no such article.
+// Page returns an error wrapping ErrNotFound when there is no such article, ErrGone when it
+// was removed.
 type Pages interface {
 	Page(ctx context.Context, slug string) (*Resource, error)
 }
@@ -160,6 +169,7 @@ func New(cfg Config, pages Pages, health HealthFunc) *Server {
 	mux.Handle("GET /rss.xml", s.fixed("/rss.xml"))
 	mux.Handle("GET /atom.xml", s.fixed("/atom.xml"))
 	mux.Handle("GET /feed.json", s.fixed("/feed.json"))
+	mux.Handle("GET /favicon.ico", s.fixed("/favicon.ico")) // 404 unless the Snapshot has an icon
 	mux.HandleFunc("GET /articles/{file}", s.serveArticle)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /", s.serveFile)
@@ -246,7 +256,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		w.Header()["X-Content-Type-Options"] = s.nosniff
 		p := r.URL.Path
 		// A directory path (a feed's index page) keeps its one trailing slash.
-		if r.URL.RawPath != "" || p == "" || p[0] != '/' || path.Clean(p) != strings.TrimSuffix(p, "/") && p != "/" {
+		if !canonicalEscapes(r.URL) || p == "" || p[0] != '/' || path.Clean(p) != strings.TrimSuffix(p, "/") && p != "/" {
 			http.NotFound(w, r)
 			s.logRequest(r, http.StatusNotFound, 0, time.Time{})
 			return
@@ -334,20 +344,15 @@ func (s *Server) fixed(key string) http.Handler {
 	})
 }
 
-// maxSlugLen bounds the slug handed to Pages; real slugs are far shorter.
-const maxSlugLen = 200
-
-func validSlug(slug string) bool {
-	if slug == "" || len(slug) > maxSlugLen {
-		return false
+// canonicalEscapes reports whether the request path is percent-encoded as our links are: only
+// what must be (a Korean slug's UTF-8), in either hex case, which RFC 3986 makes equivalent.
+// An escaped "/" or "." or an escaped letter that needs none would give one resource a second
+// spelling, and a way around the dot-segment check, so it is refused.
+func canonicalEscapes(u *url.URL) bool {
+	if u.RawPath == "" {
+		return true // Go found the escapes it would have written itself
 	}
-	for i := 0; i < len(slug); i++ {
-		c := slug[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
+	return strings.EqualFold(u.RawPath, (&url.URL{Path: u.Path}).EscapedPath())
 }
 
 func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
@@ -356,20 +361,25 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	slug := file[:len(file)-len(".html")]
-	// Validated here so Pages never sees anything but [a-z0-9-], whatever it does with it.
-	if !validSlug(slug) {
+	name := file[:len(file)-len(".html")]
+	// Validated here so Pages never sees a slug the slug rule could not have made (no
+	// separators, no dots, nothing outside NFC letters, digits and dashes), whatever it does
+	// with it.
+	if !slug.Valid(name) {
 		http.NotFound(w, r)
 		return
 	}
-	res, err := s.pages.Page(r.Context(), slug)
+	res, err := s.pages.Page(r.Context(), name)
 	switch {
 	case errors.Is(err, ErrNotFound) || (err == nil && res == nil):
 		http.NotFound(w, r)
 		return
+	case errors.Is(err, ErrGone):
+		s.gone(w)
+		return
 	case err != nil:
 		if r.Context().Err() == nil {
-			s.log.Error("render article page", "slug", slug, "err", err)
+			s.log.Error("render article page", "slug", name, "err", err)
 		}
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -406,6 +416,16 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveResource(w, r, res)
+}
+
+// gone answers 410 for a removed article. Like a 404 it may be cached, for the max-age the
+// feeds have: a removed article does not come back under its slug except by being restored.
+func (s *Server) gone(w http.ResponseWriter) {
+	h := w.Header()
+	h["Cache-Control"] = s.cacheControl
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusGone)
+	io.WriteString(w, "This article has been removed.\n")
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
