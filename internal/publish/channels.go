@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
@@ -75,22 +76,17 @@ func markKept(v view, entries []catalog.Entry) {
 
 // subscription renders f's subscription documents.
 func (p *Publisher) subscription(ctx context.Context, v view, f catalog.Feed, all []catalog.Feed) ([]feed.File, error) {
+	return p.subscriptionAt(ctx, v, f, all, f.Changed)
+}
+
+// subscriptionAt is subscription with the feed-level date given: the root feed's is when its
+// bytes first appeared (see renderStamped).
+func (p *Publisher) subscriptionAt(ctx context.Context, v view, f catalog.Feed, all []catalog.Feed, updated time.Time) ([]feed.File, error) {
 	entries, err := p.cat.FeedLatest(ctx, f.Key, v.cfg.FeedSize)
 	if err != nil {
 		return nil, err
 	}
 	markKept(v, entries)
-	updated := f.Changed
-	if f.Kind == catalog.KindRoot {
-		st, err := p.cat.Stats(ctx)
-		if err != nil {
-			return nil, err
-		}
-		updated = st.LastChange
-		if updated.IsZero() {
-			updated = st.Created
-		}
-	}
 	files, err := v.r.Subscription(p.channel(v, f, all), entries, updated)
 	if err != nil {
 		return nil, fmt.Errorf("%s feed %q: %w", f.Kind, f.Slug, err)

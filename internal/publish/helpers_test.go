@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,6 +59,7 @@ type env struct {
 	sw    *recSwapper
 	last  RenderReport // what the latest e.render did
 	files *testfix.Dir // the article directory dir, each write with a distinct mtime
+	clock atomic.Int64 // the publisher's clock, Unix seconds; starts an hour after day0
 }
 
 func testSite(title string) feed.Site {
@@ -83,7 +85,9 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	e.files = testfix.NewDir(t, e.dir, day0.Add(-24*time.Hour))
 	cc := catalog.Config{Path: filepath.Join(root, "state", "catalog.db"), Dir: e.dir,
 		Authority: "example.org", Now: func() time.Time { return day0 }}
-	e.cfg = Config{Site: testSite("Test Site"), FeedSize: 20, Out: e.out}
+	e.clock.Store(day0.Add(time.Hour).Unix())
+	e.cfg = Config{Site: testSite("Test Site"), FeedSize: 20, Out: e.out,
+		Now: func() time.Time { return time.Unix(e.clock.Load(), 0) }}
 	for _, o := range opts {
 		o(&cc, &e.cfg)
 	}

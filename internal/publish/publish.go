@@ -60,13 +60,16 @@ type Config struct {
 	Force       bool     // write into a non-empty Out feedpub has never written to (see manifest.Claim)
 	KeepRemoved bool     // removed entries keep their pages and their place in the feeds
 	Sections    Sections // titles sections from their files; nil titles them by folder name
-	Logger      *slog.Logger
+	// Icon is the site icon's file, served as /favicon.ico and named by the feeds; "" for
+	// none. It is read by SetConfig, so SIGHUP picks up a new one.
+	Icon   string
+	Logger *slog.Logger
 
 	// Progress, if set, is told how far a render that writes every page has come (see
 	// catalog.Config.Progress for the calls).
 	Progress func(done, total int)
-	// Now is the wall clock held entries are released by (nil: time.Now); it must be the
-	// catalog's. Only New reads it.
+	// Now is the wall clock held entries are released by and feed dates are taken from (nil:
+	// time.Now); it must be the catalog's. Only New reads it.
 	Now func() time.Time
 }
 
@@ -100,9 +103,11 @@ type Publisher struct {
 
 // view is one consistent set of settings and the renderer made from them.
 type view struct {
-	cfg     Config
-	r       *feed.Renderer
-	siteKey string // identifies cfg and the page template; pages on disk made with another are stale
+	cfg      Config
+	icon     *feed.File // the site icon as served; nil for none
+	iconTime time.Time  // the icon file's mtime, its Last-Modified
+	r        *feed.Renderer
+	siteKey  string // identifies cfg and the page template; pages on disk made with another are stale
 }
 
 type cachedPage struct {
@@ -175,6 +180,11 @@ func (p *Publisher) SetConfig(cfg Config) error {
 	if cfg.FeedSize < 1 {
 		return fmt.Errorf("feed size %d: must be at least 1", cfg.FeedSize)
 	}
+	icon, iconTime, err := readIcon(cfg.Icon)
+	if err != nil {
+		return fmt.Errorf("site settings: %w", err)
+	}
+	cfg.Site.Icon = icon != nil
 	r, err := feed.New(cfg.Site)
 	if err != nil {
 		return fmt.Errorf("site settings: %w", err)
@@ -188,16 +198,17 @@ func (p *Publisher) SetConfig(cfg Config) error {
 	}
 	key, err := json.Marshal(struct {
 		Site        feed.Site
+		Zone        string
 		KeepRemoved bool
 		Canary      []byte
-	}{r.Site(), cfg.KeepRemoved, canary.Body})
+	}{r.Site(), r.Site().Location.String(), cfg.KeepRemoved, canary.Body})
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(key)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.view = view{cfg: cfg, r: r, siteKey: hex.EncodeToString(sum[:])}
+	p.view = view{cfg: cfg, icon: icon, iconTime: iconTime, r: r, siteKey: hex.EncodeToString(sum[:])}
 	p.pages = map[string]cachedPage{}
 	p.files.reset()
 	return nil
@@ -242,15 +253,20 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 		return rep, fmt.Errorf("render: %w", err)
 	}
 	rep.Seq = st.Seq
-	updated := st.LastChange
-	if updated.IsZero() {
-		updated = st.Created
-	}
-	files, err := p.subscription(ctx, v, root, all)
+	dated, err := p.renderStamped(ctx, func(updated time.Time) ([]feed.File, error) {
+		return p.subscriptionAt(ctx, v, root, all, updated)
+	})
 	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
 	rep.Entries = min(root.Live, v.cfg.FeedSize)
+	if v.icon != nil {
+		dated = append(dated, stamped{File: *v.icon, modTime: v.iconTime})
+	}
+	files := make([]feed.File, len(dated))
+	for i, d := range dated {
+		files[i] = d.File
+	}
 	last := make(map[string][]byte, len(files))
 	for _, f := range files {
 		if old, ok := p.lastBody[f.Name]; !ok || !bytes.Equal(old, f.Body) {
@@ -260,7 +276,7 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	}
 	p.lastBody = last
 	if srv != nil {
-		srv.Swap(snapshot(files, updated))
+		srv.Swap(snapshot(dated))
 	}
 	if v.cfg.Out != "" {
 		if err := p.claimLocked(v.cfg); err != nil {
@@ -294,11 +310,11 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 
 // snapshot makes the server's view of files. Compressing the four representations in
 // parallel halves the time a new article waits between the catalog and the served feed.
-func snapshot(files []feed.File, updated time.Time) *server.Snapshot {
+func snapshot(files []stamped) *server.Snapshot {
 	res := make([]*server.Resource, len(files))
 	var wg sync.WaitGroup
 	for i, f := range files {
-		wg.Go(func() { res[i] = server.NewResource(f.ContentType, f.Body, updated) })
+		wg.Go(func() { res[i] = server.NewResource(f.ContentType, f.Body, f.modTime) })
 	}
 	wg.Wait()
 	snap := &server.Snapshot{Files: make(map[string]*server.Resource, len(files))}
@@ -317,6 +333,9 @@ func (p *Publisher) Page(ctx context.Context, slug string) (*server.Resource, er
 	e, err := p.cat.BySlug(ctx, slug)
 	if errors.Is(err, catalog.ErrNotFound) {
 		return nil, fmt.Errorf("article %q: %w", slug, server.ErrNotFound)
+	}
+	if errors.Is(err, catalog.ErrRemoved) {
+		return nil, fmt.Errorf("article %q: %w", slug, server.ErrGone)
 	}
 	if err != nil {
 		return nil, err
