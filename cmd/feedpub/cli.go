@@ -59,8 +59,8 @@ func init() {
 			settings: allSettings, force: true, run: serve},
 		{name: "build", summary: "write rss.xml, atom.xml, feed.json, index.html and articles/ into --out, once",
 			settings: staticSettings, force: true, run: build},
-		{name: "inspect", operands: "FILE...", summary: "print what feedpub reads from each FILE, or why it rejects it (one JSON object per line)",
-			settings: named("timezone", "max_size", "publish_future"), run: inspect},
+		{name: "inspect", operands: "FILE...", summary: "print what feedpub reads from each FILE (a directory: every file in it), why it ignores or rejects it, and what the catalog did with it (one JSON object per line)",
+			settings: named("dir", "state", "base_url", "timezone", "max_size", "publish_future"), run: inspect},
 		{name: "backup", operands: "FILE", summary: "write a consistent copy of the catalog to FILE, even while the daemon runs",
 			settings: named("dir", "state", "log_format", "log_level"), run: backup},
 		{name: "version", summary: "print the version", run: func(context.Context, *invocation) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/feed"
+	inspectpkg "github.com/feedpub/feedpub/internal/inspect"
 	"github.com/feedpub/feedpub/internal/manifest"
 	"github.com/feedpub/feedpub/internal/progress"
 	"github.com/feedpub/feedpub/internal/publish"
@@ -58,8 +58,10 @@ func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog,
 			Language:    s.Language,
 			FeedID:      id,
 			Author:      article.Author{Name: s.Author, Email: s.AuthorEmail},
+			Location:    s.Location,
 		},
 		FeedSize:    s.FeedSize,
+		Icon:        s.Icon,
 		Out:         s.Out,
 		KeepRemoved: s.KeepRemoved,
 		Sections:    section.Dir(s.Dir),
@@ -283,7 +285,7 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub 
 	}
 }
 
-func inspect(_ context.Context, inv *invocation) error {
+func inspect(ctx context.Context, inv *invocation) error {
 	s, _, _, err := inv.parse()
 	if err != nil {
 		return err
@@ -291,28 +293,21 @@ func inspect(_ context.Context, inv *invocation) error {
 	if err := inv.operands(1, -1); err != nil {
 		return err
 	}
-	files := inv.args
-	enc := json.NewEncoder(inv.stdout)
-	enc.SetEscapeHTML(false)
-	failed := false
-	for _, f := range files {
-		a, err := article.ParseFile(f, article.Options{Location: s.Location, MaxSize: s.MaxSize})
-		var rep article.Report
-		if err != nil {
-			failed = true
-			rep = article.ErrorReport(f, err)
-		} else {
-			rep = a.Report(s.Location)
-			// The catalog's rule, applied as to a file it has not published yet.
-			if until, held := catalog.HeldUntil(a.Published, time.Now(), s.PublishFuture); held {
-				rep.Status = "held until " + until.In(s.Location).Format(time.RFC3339)
-			}
-		}
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
+	cfg := inspectpkg.Config{Dir: s.Dir, BaseURL: s.BaseURL, PublishFuture: s.PublishFuture,
+		Article: article.Options{Location: s.Location, MaxSize: s.MaxSize}}
+	cat, err := inspectpkg.OpenCatalog(ctx, s.State, s.Dir)
+	if err != nil {
+		return err
 	}
-	if failed {
+	if cat != nil { // a nil *Reader in the interface would not be a nil Catalog
+		defer cat.Close()
+		cfg.Catalog = cat
+	}
+	rejected, err := inspectpkg.Run(ctx, cfg, inv.args, inv.stdout)
+	if err != nil {
+		return err
+	}
+	if rejected {
 		return errReported
 	}
 	return nil

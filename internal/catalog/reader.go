@@ -63,7 +63,12 @@ func (r *Reader) Close() error { return r.db.Close() }
 // Rel returns the path the catalog files the file at name under (relative to the article
 // directory, slash-separated), or ok false when name is not inside the article directory.
 // name need not exist: a deleted file is still asked about.
-func (r *Reader) Rel(name string) (rel string, ok bool) {
+func (r *Reader) Rel(name string) (rel string, ok bool) { return relPath(r.dir, name) }
+
+// RelPath is Reader.Rel for the article directory dir, for callers without a catalog.
+func RelPath(dir, name string) (rel string, ok bool) { return relPath(realdir.Resolve(dir), name) }
+
+func relPath(dir, name string) (rel string, ok bool) {
 	abs, err := filepath.Abs(name)
 	if err != nil {
 		return "", false
@@ -73,7 +78,10 @@ func (r *Reader) Rel(name string) (rel string, ok bool) {
 	if d, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
 		abs = filepath.Join(d, filepath.Base(abs))
 	}
-	rel, err = filepath.Rel(r.dir, abs)
+	if d, err := filepath.Abs(dir); err == nil {
+		dir = d
+	}
+	rel, err = filepath.Rel(dir, abs)
 	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", false
 	}

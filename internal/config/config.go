@@ -49,6 +49,7 @@ type Settings struct {
 	Language    string
 	Author      string
 	AuthorEmail string
+	Icon        string // site icon file; empty means none
 	Authority   string // tag: URI authority; empty means BaseURL's host
 	FeedID      string // Atom feed id; empty means minted once and stored in the catalog
 	FeedSize    int
@@ -151,8 +152,9 @@ var keys = []key{
 	strKey("title", "TEXT", "site title", func(s *Settings) *string { return &s.Title }),
 	strKey("description", "TEXT", "site description", func(s *Settings) *string { return &s.Description }),
 	strKey("language", "TAG", "site language (BCP 47)", func(s *Settings) *string { return &s.Language }),
-	strKey("author", "NAME", "default author for articles that name none", func(s *Settings) *string { return &s.Author }),
-	strKey("author_email", "EMAIL", "default author's e-mail", func(s *Settings) *string { return &s.AuthorEmail }),
+	strKey("author", "NAME", "the publication's author: the feeds' own author (Atom names the site title without one); never put on articles that name none", func(s *Settings) *string { return &s.Author }),
+	strKey("author_email", "EMAIL", "the publication author's e-mail", func(s *Settings) *string { return &s.AuthorEmail }),
+	strKey("icon", "FILE", "site icon file (PNG, ICO, SVG, ...), served at /favicon.ico and named by the feeds", func(s *Settings) *string { return &s.Icon }),
 	strKey("authority", "HOST", "tag: URI authority for new entry ids (default: base URL host)", func(s *Settings) *string { return &s.Authority }),
 	strKey("feed_id", "URI", "Atom feed id (default: minted once per catalog)", func(s *Settings) *string { return &s.FeedID }),
 	{name: "feed_size", arg: "N", usage: "number of entries in each feed", set: func(s *Settings, v string) error {
@@ -360,7 +362,7 @@ func (s *Settings) readFile(file string, explicit bool) error {
 	}
 	// Paths in a config file are relative to the file, so it works from any working directory.
 	base := filepath.Dir(file)
-	for name, p := range map[string]*string{"dir": &s.Dir, "out": &s.Out, "state": &s.State} {
+	for name, p := range map[string]*string{"dir": &s.Dir, "out": &s.Out, "state": &s.State, "icon": &s.Icon} {
 		if _, set := raw[name]; set && *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

@@ -176,8 +176,12 @@ func New(site Site) (*Renderer, error) {
 func (r *Renderer) Site() Site { return r.site }
 
 // PageURL returns the absolute URL of an article's page, the slug percent-encoded.
-func (r *Renderer) PageURL(s string) string {
-	return r.site.BaseURL + "articles/" + slug.Escape(s) + ".html"
+func (r *Renderer) PageURL(s string) string { return PageURL(r.site.BaseURL, s) }
+
+// PageURL is the absolute URL of the page of the article named s on the site at baseURL (as
+// BaseURL returns it, ending in "/").
+func PageURL(baseURL, s string) string {
+	return baseURL + "articles/" + slug.Escape(s) + ".html"
 }
 
 // Feeds renders the root feed's rss.xml, atom.xml, feed.json and index.html, in that order,
