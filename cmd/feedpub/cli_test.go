@@ -46,8 +46,9 @@ func TestHelp(t *testing.T) {
 			"(default seeds", "FEEDPUB_DIR", "--timezone ZONE", "(default UTC", "FEEDPUB_TIMEZONE", "--feed-size N", "(default 50"},
 			serveOnly},
 		{"build -h", []string{"build", "-h"}, []string{"usage: feedpub build", "--base-url URL"}, serveOnly},
+		// inspect asks the catalog of --dir (or --state) and names URLs under --base-url.
 		{"help inspect", []string{"help", "inspect"}, []string{"usage: feedpub inspect", "FILE", "--timezone ZONE", "--max-size BYTES",
-			"(default 10485760"}, append([]string{"--dir", "--out", "--state"}, serveOnly...)},
+			"(default 10485760", "--dir DIR", "--state FILE", "--base-url URL"}, append([]string{"--out", "--title"}, serveOnly...)},
 		{"help backup", []string{"help", "backup"}, []string{"usage: feedpub backup", "FILE", "--state FILE", "FEEDPUB_STATE", "--dir DIR"},
 			append([]string{"--out", "--title"}, serveOnly...)},
 		{"help version", []string{"help", "version"}, []string{"usage: feedpub version"}, []string{"--dir"}},
