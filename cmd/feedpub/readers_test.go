@@ -299,7 +299,7 @@ func sameValidators(t *testing.T, when string, before, after map[string]validato
 func TestDaemonNothingChanges(t *testing.T) {
 	dir, state := t.TempDir(), filepath.Join(t.TempDir(), "state.db")
 	drop(t, dir, testfix.SeedName, testfix.Seed(t))
-	drop(t, dir, "ko.txt", []byte(koreanNews))
+	drop(t, dir, "seoul/ko.txt", []byte(koreanNews))
 	drop(t, dir, "note.txt", []byte(noByline))
 	// A fixed base URL: by default it follows the listen address, which differs per start.
 	base := []string{"--base-url", "https://news.example.org/"}
@@ -317,8 +317,9 @@ func TestDaemonNothingChanges(t *testing.T) {
 	}
 	mv("note.txt", "renamed.txt")
 	waitFor(t, 3*time.Second, "rename", func() bool { return d.count("catalog moved", "renamed.txt") == 1 })
-	mv("ko.txt", "2024/07/ko.txt")
-	waitFor(t, 3*time.Second, "move", func() bool { return d.count("catalog moved", "2024/07/ko.txt") == 1 })
+	// Within its top-level section, which the index lists: a new section would be news.
+	mv("seoul/ko.txt", "seoul/2024/ko.txt")
+	waitFor(t, 3*time.Second, "move", func() bool { return d.count("catalog moved", "seoul/2024/ko.txt") == 1 })
 	syncs := d.count("catalog reconciled", "")
 	now := time.Now()
 	if err := os.Chtimes(filepath.Join(dir, testfix.SeedName), now, now); err != nil {

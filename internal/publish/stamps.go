@@ -75,8 +75,18 @@ func (p *Publisher) renderStamped(ctx context.Context, render func(updated time.
 			}
 		}
 		if st.hash != hash {
-			st = fileStamp{hash: hash, at: updated}
-			if err := p.cat.SetMeta(ctx, stampFile+f.Name, hash+" "+strconv.FormatInt(updated.Unix(), 10)); err != nil {
+			// New bytes are dated by the render that made them: the feeds' new date, or now
+			// for a file that changed without the feeds (the index gained a section), never
+			// before the date it had.
+			at := updated
+			if updated.Equal(prev) {
+				at = p.now().UTC().Truncate(time.Second)
+			}
+			if !at.After(st.at) && !st.at.IsZero() {
+				at = st.at.Add(time.Second)
+			}
+			st = fileStamp{hash: hash, at: at}
+			if err := p.cat.SetMeta(ctx, stampFile+f.Name, hash+" "+strconv.FormatInt(st.at.Unix(), 10)); err != nil {
 				return nil, err
 			}
 		}

@@ -65,7 +65,9 @@ func TestNothingChangesForReaders(t *testing.T) {
 		do   func()
 	}{
 		{"a rename", func() { e.files.Move("alpha.txt", "alpha-renamed.txt") }},
-		{"a move", func() { e.files.Move("news/yoon.txt", "archive/2024/yoon.txt") }},
+		// Within its top-level section: the root index lists top-level sections, and a new
+		// one is news for its readers.
+		{"a move", func() { e.files.Move("news/yoon.txt", "news/2024/yoon.txt") }},
 		{"a touch", func() { e.files.Touch("beta.txt") }},
 		{"an edit outside the feed", func() {
 			e.write("old.md", "---\ntitle: An old article\ndate: 2020-01-01\n---\nEdited, but not in the feed.")
