@@ -296,12 +296,17 @@ func TestBackupRestore(t *testing.T) {
 	before := entryIDs(d.feed("/atom.xml"))
 	backup := filepath.Join(t.TempDir(), "feedpub-backup.db")
 	// Ingesting while the backup runs: the copy is a consistent snapshot all the same.
-	go testgen.WriteDir(filepath.Join(dir, "later"), 6, 100, 500, 0)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		testgen.WriteDir(filepath.Join(dir, "later"), 6, 100, 500, 0)
+	}()
 	cmd := exec.Command(binary, "backup", "--state", state, backup)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("backup while the daemon runs: %v\n%s", err, out)
 	}
 	d.stop(syscall.SIGTERM)
+	<-written // else files written after the RemoveAll below survive it
 	os.RemoveAll(filepath.Join(dir, "later"))
 
 	// Restore: stop, put the backup in place of the catalog (and drop its WAL), start.
