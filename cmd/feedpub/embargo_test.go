@@ -183,6 +183,10 @@ func TestBuildAndInspectEmbargo(t *testing.T) {
 	dir, out, state := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "state.db")
 	due := time.Now().Add(24 * time.Hour).Truncate(time.Second)
 	drop(t, dir, "held.md", embargoed("Tomorrow's results", due))
+	pastArticle := func(date time.Time) []byte {
+		return []byte("---\ntitle: Yesterday's news\ndate: " + date.UTC().Format(time.RFC3339) + "\n---\nOld news.\n")
+	}
+	drop(t, dir, "past.md", pastArticle(due.Add(-48*time.Hour)))
 	drop(t, dir, testfix.SeedName, testfix.Seed(t))
 	cmd := exec.Command(binary, "build", "--dir", dir, "--out", out, "--state", state, "--log-format", "json")
 	cmd.Dir = t.TempDir()
@@ -217,6 +221,29 @@ func TestBuildAndInspectEmbargo(t *testing.T) {
 	seoul, _ := time.LoadLocation("Asia/Seoul")
 	if want := "held until " + due.In(seoul).Format(time.RFC3339); rep.Status != want {
 		t.Errorf("inspect status %q, want %q", rep.Status, want)
+	}
+	// With the catalog: held, due then; an article published already is never held again, so
+	// a later date on it is no hold either.
+	drop(t, dir, "past.md", pastArticle(due))
+	cmd = exec.Command(binary, "inspect", "--timezone", "Asia/Seoul", "--dir", dir, "--state", state,
+		filepath.Join(dir, "held.md"), filepath.Join(dir, "past.md"))
+	cmd.Env = append(os.Environ(), "FEEDPUB_CONFIG=")
+	if b, err = cmd.Output(); err != nil {
+		t.Fatalf("inspect with the catalog: %v %s", err, b)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var held, past struct {
+		Status  string
+		Catalog struct{ Status, At string }
+	}
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &held) != nil || json.Unmarshal([]byte(lines[1]), &past) != nil {
+		t.Fatalf("inspect with the catalog:\n%s", b)
+	}
+	if held.Catalog.Status != "held" || held.Catalog.At != due.In(seoul).Format(time.RFC3339) || !strings.HasPrefix(held.Status, "held until") {
+		t.Errorf("held article: %+v", held)
+	}
+	if past.Catalog.Status != "published" || past.Status != "" {
+		t.Errorf("published article dated later: %+v", past)
 	}
 	cmd = exec.Command(binary, "inspect", "--publish-future=true", filepath.Join(dir, "held.md"))
 	cmd.Env = append(os.Environ(), "FEEDPUB_CONFIG=")

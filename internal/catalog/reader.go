@@ -99,6 +99,9 @@ type PathRecord struct {
 	// RemovedAt and RemovedWhy ("deleted" or "draft") say when and why Entry was removed.
 	RemovedAt  time.Time
 	RemovedWhy string
+	// HeldUntil is when a live Entry dated in the future will be published; zero if it is
+	// visible (or removed).
+	HeldUntil time.Time
 	// Reject is the remembered rejection of the file; nil if none.
 	Reject *Reject
 }
@@ -114,12 +117,12 @@ type Reject struct {
 // Path returns what the catalog remembers about rel (as Rel returns it).
 func (r *Reader) Path(ctx context.Context, rel string) (PathRecord, error) {
 	var rec PathRecord
-	row := r.db.QueryRowContext(ctx, `SELECT `+entryCols+`, size, mtime, removed_at, removed_why FROM entries
+	row := r.db.QueryRowContext(ctx, `SELECT `+entryCols+`, size, mtime, removed_at, removed_why, held_until FROM entries
 		WHERE path = ? ORDER BY removed, seq DESC LIMIT 1`, rel)
 	var size, mtime int64
-	var removedAt sql.NullInt64
+	var removedAt, heldUntil sql.NullInt64
 	var why sql.NullString
-	e, err := scanEntry(scanAppend{row, []any{&size, &mtime, &removedAt, &why}})
+	e, err := scanEntry(scanAppend{row, []any{&size, &mtime, &removedAt, &why, &heldUntil}})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -130,6 +133,9 @@ func (r *Reader) Path(ctx context.Context, rel string) (PathRecord, error) {
 			rec.RemovedAt = unix(removedAt.Int64)
 		}
 		rec.RemovedWhy = why.String
+		if heldUntil.Valid && !e.Removed {
+			rec.HeldUntil = unix(heldUntil.Int64)
+		}
 	}
 	var rj Reject
 	var at sql.NullInt64

@@ -43,8 +43,8 @@ type Config struct {
 
 // Status is what the catalog did with a file.
 type Status struct {
-	// Status is "published", "removed", "rejected", "not seen" or "outside the article
-	// directory".
+	// Status is "published", "held" (until At), "removed", "rejected", "not seen" or "outside
+	// the article directory".
 	Status string `json:"status"`
 	ID     string `json:"id,omitempty"`
 	Slug   string `json:"slug,omitempty"`
@@ -52,7 +52,7 @@ type Status struct {
 	// Reason is why it was rejected or removed ("deleted", "draft"), or, for a published
 	// entry, why its file's latest version was rejected (the last good one stays published).
 	Reason string `json:"reason,omitempty"`
-	At     string `json:"at,omitempty"` // when it was removed or rejected, RFC 3339
+	At     string `json:"at,omitempty"` // when it was removed or rejected, or is due if held, RFC 3339
 	// Pending is true when the file changed since the catalog last read it: the daemon reads
 	// it on its next look, and what the catalog says here is about the version before.
 	Pending bool `json:"pending,omitempty"`
@@ -133,6 +133,10 @@ func file(ctx context.Context, cfg Config, path string, w io.Writer) (rejected b
 		if err != nil {
 			return false, err
 		}
+		// Published already: a date moved later is an update, never a hold again.
+		if st.Status == "published" {
+			rep.Status = ""
+		}
 		extra = map[string]any{"catalog": st}
 	}
 	b, err := json.Marshal(rep)
@@ -169,6 +173,9 @@ func status(ctx context.Context, cfg Config, path, rel string, inside bool) (Sta
 		return statErr != nil || fi.Size() != size || !fi.ModTime().Equal(mtime)
 	}
 	switch e := rec.Entry; {
+	case e != nil && !rec.HeldUntil.IsZero():
+		return Status{Status: "held", ID: e.ID, Slug: e.Slug, URL: feed.PageURL(cfg.BaseURL, e.Slug),
+			At: at(rec.HeldUntil), Pending: changed(rec.Size, rec.ModTime)}, nil
 	case e != nil && !e.Removed:
 		st := Status{Status: "published", ID: e.ID, Slug: e.Slug, URL: feed.PageURL(cfg.BaseURL, e.Slug),
 			Pending: changed(rec.Size, rec.ModTime)}
