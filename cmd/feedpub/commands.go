@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
+	"github.com/feedpub/feedpub/internal/bucket"
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/feed"
@@ -62,11 +63,33 @@ func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog,
 		},
 		FeedSize:    s.FeedSize,
 		Icon:        s.Icon,
-		Out:         s.Out,
+		Out:         dirOut(s.Out),
 		KeepRemoved: s.KeepRemoved,
 		Sections:    section.Dir(s.Dir),
 		Logger:      log,
+		MaxAge:      s.MaxAge,
+		PageMaxAge:  s.PageMaxAge,
 	}, nil
+}
+
+var _ publish.Output = (*bucket.Bucket)(nil)
+
+// openBucket opens the bucket an s3:// out names, or returns nil for a directory (which the
+// publisher claims itself, from publish.Config.Out) or no out at all.
+func openBucket(ctx context.Context, s config.Settings, log *slog.Logger) (*bucket.Bucket, error) {
+	if !bucket.IsURL(s.Out) {
+		return nil, nil
+	}
+	return bucket.Open(ctx, bucket.Config{URL: s.Out, Endpoint: s.S3Endpoint, Region: s.S3Region,
+		Manifest: bucket.ManifestBeside(s.State), Logger: log})
+}
+
+// dirOut is out when it names a directory, else "" (a bucket is the publisher's Output).
+func dirOut(out string) string {
+	if bucket.IsURL(out) {
+		return ""
+	}
+	return out
 }
 
 // daemonParts is what build and serve both start from: settings, a logger, the open catalog
@@ -91,7 +114,7 @@ func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 		return nil, err
 	}
 	if inv.cmd.name == "build" && s.Out == "" {
-		return nil, usageError("--out DIR is required: the directory to write the site into")
+		return nil, usageError("--out DIR is required: the directory (or s3://BUCKET/PREFIX) to write the site into")
 	}
 	term := progress.New(inv.stderr)
 	log := newLogger(term.Writer(), s)
@@ -102,7 +125,7 @@ func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 	if err := checkMoved(ctx, s); err != nil {
 		return nil, err
 	}
-	if s.Out != "" {
+	if dirOut(s.Out) != "" {
 		// Refused before the catalog is created: a web root of someone else's files.
 		m, err := manifest.Claim(s.Out, force)
 		if err != nil {
@@ -137,11 +160,24 @@ func build(ctx context.Context, inv *invocation) error {
 		return err
 	}
 	defer pub.Close()
+	b, err := openBucket(ctx, p.s, p.log)
+	if err != nil {
+		return err
+	}
+	if b != nil {
+		defer b.Close()
+		pub.SetOutput(b, false)
+	}
 	out, err := pub.Reconcile(ctx)
 	if err != nil {
 		return err
 	}
 	logSummary(ctx, p, pub, out)
+	if b != nil {
+		if err := b.Close(); err != nil {
+			return err
+		}
+	}
 	return p.cat.Close()
 }
 
@@ -162,6 +198,16 @@ func serve(ctx context.Context, inv *invocation) error {
 		return err
 	}
 	defer pub.Close()
+	b, err := openBucket(ctx, s, log)
+	if err != nil {
+		return err
+	}
+	if b != nil {
+		defer b.Close()
+		// A bucket is written behind the served feeds, so that a store that is slow or down
+		// never holds up ingesting and serving; a directory is written within each render.
+		pub.SetOutput(b, true)
+	}
 	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
 	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log, Version: versionString(), Files: pub},
 		pub, pub.Health)
@@ -242,7 +288,7 @@ func serve(ctx context.Context, inv *invocation) error {
 
 // reloadOnHUP re-reads the settings on each signal from hup and asks for a full reconcile.
 // Settings that the running process cannot change (directory, address, state, keep_removed,
-// timezone, max_size, publish_future and future_tolerance) keep their old values. A signal
+// timezone, max_size, publish_future, future_tolerance and out) keep their old values. A signal
 // that arrived before it runs (during the first reconcile) is handled at once.
 func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub *publish.Publisher, batches chan<- watch.Batch, notify *sdnotify.Notifier) {
 	log, cat := p.log, p.cat
@@ -275,7 +321,7 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub 
 			notify.Ready("reload failed; serving with the old settings")
 			continue
 		}
-		log.Info("reload: settings applied (dir, addr, state, keep_removed, timezone, max_size, publish_future and future_tolerance need a restart)", "config", s.File)
+		log.Info("reload: settings applied (dir, addr, state, keep_removed, timezone, max_size, publish_future, future_tolerance and out need a restart)", "config", s.File)
 		notify.Ready("reloaded")
 		select {
 		case batches <- watch.Batch{Rescan: true, Reason: "SIGHUP"}:

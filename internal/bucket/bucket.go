@@ -7,7 +7,9 @@ package bucket
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +28,10 @@ const Scheme = "s3://"
 
 // DefaultEndpoint is used when Config.Endpoint is empty.
 const DefaultEndpoint = "s3.amazonaws.com"
+
+// DefaultMaxRetries is how often one request is tried before the write it belongs to fails: a
+// few quick retries ride out a blip, and a daemon retries the whole write with its own backoff.
+const DefaultMaxRetries = 5
 
 // ErrURL is wrapped by the rejection of an s3:// URL that names no usable bucket.
 var ErrURL = errors.New("invalid bucket URL")
@@ -81,7 +87,7 @@ type Config struct {
 	// file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, profile AWS_PROFILE).
 	Credentials *credentials.Credentials
 	Transport   http.RoundTripper // nil: the S3 client's default
-	MaxRetries  int               // attempts per request; 0: the S3 client's default (10)
+	MaxRetries  int               // attempts per request; 0: DefaultMaxRetries
 	Logger      *slog.Logger
 }
 
@@ -93,20 +99,24 @@ type Bucket struct {
 	man    *manifest
 	log    *slog.Logger
 
-	mu      sync.Mutex // guards objects and unknown
+	mu      sync.Mutex // guards the fields below
 	objects map[string]object
-	unknown map[string]bool // listed at Verify but absent from the manifest: not ours to trust
+	unknown map[string]string // listed by Intact but absent from the manifest, with the listed ETag
+	listed  bool              // Intact has compared the manifest with a listing
 
 	stats counters
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Stats counts the requests a Bucket made and the bytes it uploaded.
 type Stats struct {
-	Lists, Puts, Deletes int64
-	BytesPut             int64
+	Lists, Puts, Heads, Deletes int64
+	BytesPut                    int64
 }
 
-type counters struct{ lists, puts, deletes, bytes atomic.Int64 }
+type counters struct{ lists, puts, heads, deletes, bytes atomic.Int64 }
 
 // Open prepares a Bucket and loads its manifest; it makes no request.
 func Open(ctx context.Context, cfg Config) (*Bucket, error) {
@@ -117,6 +127,9 @@ func Open(ctx context.Context, cfg Config) (*Bucket, error) {
 	endpoint, secure, err := parseEndpoint(cfg.Endpoint)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = DefaultMaxRetries
 	}
 	creds := cfg.Credentials
 	if creds == nil {
@@ -135,7 +148,7 @@ func Open(ctx context.Context, cfg Config) (*Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: endpoint %q: %w", loc, cfg.Endpoint, err)
 	}
-	b := &Bucket{loc: loc, client: client, log: cfg.Logger, unknown: map[string]bool{}}
+	b := &Bucket{loc: loc, client: client, log: cfg.Logger, unknown: map[string]string{}}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -157,6 +170,9 @@ func Open(ctx context.Context, cfg Config) (*Bucket, error) {
 
 // parseEndpoint splits an endpoint setting into minio's host[:port] and whether to use TLS.
 func parseEndpoint(s string) (hostport string, secure bool, err error) {
+	if strings.TrimSpace(s) != s {
+		return "", false, fmt.Errorf("endpoint %q: surrounding space", s)
+	}
 	if s == "" {
 		return DefaultEndpoint, true, nil
 	}
@@ -171,15 +187,24 @@ func parseEndpoint(s string) (hostport string, secure bool, err error) {
 	return u.Host, u.Scheme == "https", nil
 }
 
+// CheckEndpoint reports whether s is a usable Config.Endpoint.
+func CheckEndpoint(s string) error {
+	_, _, err := parseEndpoint(s)
+	return err
+}
+
 // Key names the bucket, prefix and endpoint: outputs with equal keys hold the same objects.
 func (b *Bucket) Key() string { return b.key }
 
-// Close releases the manifest.
-func (b *Bucket) Close() error { return b.man.close() }
+// Close releases the manifest; later calls do nothing.
+func (b *Bucket) Close() error {
+	b.closeOnce.Do(func() { b.closeErr = b.man.close() })
+	return b.closeErr
+}
 
 // Stats reports the requests made so far.
 func (b *Bucket) Stats() Stats {
-	return Stats{Lists: b.stats.lists.Load(), Puts: b.stats.puts.Load(),
+	return Stats{Lists: b.stats.lists.Load(), Puts: b.stats.puts.Load(), Heads: b.stats.heads.Load(),
 		Deletes: b.stats.deletes.Load(), BytesPut: b.stats.bytes.Load()}
 }
 
@@ -198,15 +223,22 @@ func sum(body []byte, contentType, cacheControl string) [sha256.Size]byte {
 }
 
 // Put uploads body as name (relative to the prefix, slash-separated) unless the bucket is known
-// to hold exactly that object with those headers. The manifest learns of the upload at the next
-// Flush; an upload the manifest has not learned of is harmlessly repeated after a crash.
+// to hold exactly that object with those headers. The manifest file learns of the upload at the
+// next Flush or within flushEvery uploads; one it has not learned of is repeated after a crash.
 func (b *Bucket) Put(ctx context.Context, name string, body []byte, contentType, cacheControl string) (bool, error) {
 	s := sum(body, contentType, cacheControl)
 	b.mu.Lock()
 	old, ok := b.objects[name]
+	listedETag, seen := b.unknown[name]
 	b.mu.Unlock()
 	if ok && old.sum == s {
 		return false, nil
+	}
+	if !ok && seen {
+		adopted, err := b.adopt(ctx, name, listedETag, body, contentType, cacheControl, s)
+		if err != nil || adopted {
+			return false, err
+		}
 	}
 	info, err := b.client.PutObject(ctx, b.loc.Bucket, b.loc.Prefix+name, bytes.NewReader(body), int64(len(body)),
 		minio.PutObjectOptions{ContentType: contentType, CacheControl: cacheControl, SendContentMd5: true,
@@ -217,19 +249,51 @@ func (b *Bucket) Put(ctx context.Context, name string, body []byte, contentType,
 	}
 	b.stats.bytes.Add(int64(len(body)))
 	o := object{etag: strings.Trim(info.ETag, `"`), sum: s}
+	return true, b.record(ctx, name, o)
+}
+
+// adopt takes an object the manifest does not know (its manifest was lost, or a crash came
+// between an upload and the manifest's flush) as feedpub's own when a listing showed the MD5 of
+// body as its ETag and a HEAD shows the same headers: a HEAD instead of an upload, which makes a
+// standby with an empty manifest cheap to start.
+func (b *Bucket) adopt(ctx context.Context, name, listedETag string, body []byte, contentType, cacheControl string,
+	s [sha256.Size]byte) (bool, error) {
+	sum := md5.Sum(body)
+	if listedETag != hex.EncodeToString(sum[:]) {
+		return false, nil
+	}
+	info, err := b.client.StatObject(ctx, b.loc.Bucket, b.loc.Prefix+name, minio.StatObjectOptions{})
+	b.stats.heads.Add(1)
+	if err != nil {
+		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
+			return false, nil
+		}
+		return false, fmt.Errorf("bucket %s: head %s: %w", b.loc, name, err)
+	}
+	if info.ContentType != contentType || info.Metadata.Get("Cache-Control") != cacheControl ||
+		info.Metadata.Get("Content-Encoding") != "" || strings.Trim(info.ETag, `"`) != listedETag {
+		return false, nil
+	}
+	return true, b.record(ctx, name, object{etag: listedETag, sum: s})
+}
+
+// record notes that the bucket holds o as name.
+func (b *Bucket) record(ctx context.Context, name string, o object) error {
 	b.mu.Lock()
 	b.objects[name] = o
 	delete(b.unknown, name)
 	b.mu.Unlock()
-	b.man.put(name, o)
-	return true, nil
+	if b.man.put(name, o) {
+		return b.man.flush(ctx)
+	}
+	return nil
 }
 
 // Remove deletes name from the bucket if the bucket may hold it.
 func (b *Bucket) Remove(ctx context.Context, name string) (bool, error) {
 	b.mu.Lock()
 	_, known := b.objects[name]
-	unknown := b.unknown[name]
+	_, unknown := b.unknown[name]
 	b.mu.Unlock()
 	if !known && !unknown {
 		return false, nil
@@ -270,11 +334,26 @@ func (b *Bucket) Flush(ctx context.Context) error {
 	return b.man.flush(ctx)
 }
 
-// Verify lists the bucket and compares it with the manifest. Objects that are missing or were
-// replaced behind feedpub's back are forgotten, so the next Put of them uploads again, and
-// intact is false: the caller should then offer every object again. Objects listed but never
-// recorded are remembered as unknown, so that Names offers them for removal.
-func (b *Bucket) Verify(ctx context.Context) (intact bool, err error) {
+// Parallel is how many uploads are worth running at once: each waits on the network.
+func (b *Bucket) Parallel() int { return 16 }
+
+// ManifestBeside is where the manifest of a catalog's bucket lives: beside the catalog file,
+// whose lock keeps a second process away from both.
+func ManifestBeside(catalogPath string) string { return catalogPath + ".bucket" }
+
+// Intact lists the bucket, the first time it is called, and compares it with the manifest.
+// Objects missing or replaced behind feedpub's back are forgotten, so that the next Put of
+// them uploads again, and intact is false: the caller should then offer every object again.
+// Objects listed but never recorded are remembered as unknown, so that Names offers them for
+// removal. Later calls make no request and report true: from then on the manifest follows
+// every upload and removal.
+func (b *Bucket) Intact(ctx context.Context) (intact bool, err error) {
+	b.mu.Lock()
+	done := b.listed
+	b.mu.Unlock()
+	if done {
+		return true, nil
+	}
 	listed := map[string]string{}
 	b.stats.lists.Add(1)
 	for o := range b.client.ListObjects(ctx, b.loc.Bucket, minio.ListObjectsOptions{Prefix: b.loc.Prefix, Recursive: true}) {
@@ -301,12 +380,13 @@ func (b *Bucket) Verify(ctx context.Context) (intact bool, err error) {
 		intact = false
 	}
 	clear(b.unknown)
-	for name := range listed {
+	for name, etag := range listed {
 		if _, ok := b.objects[name]; !ok {
-			b.unknown[name] = true
+			b.unknown[name] = etag
 		}
 	}
 	unknown := len(b.unknown)
+	b.listed = true
 	b.mu.Unlock()
 	if missing+changed > 0 {
 		b.log.Warn("bucket changed behind feedpub's back; repairing", "bucket", b.key,

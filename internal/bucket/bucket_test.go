@@ -3,6 +3,7 @@ package bucket
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,8 +11,11 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/feedpub/feedpub/internal/s3test"
 )
+
+func TestMain(m *testing.M) { os.Exit(feedcheck.Main(m)) }
 
 func TestParseURL(t *testing.T) {
 	for _, tc := range []struct {
@@ -101,8 +105,8 @@ func TestBucket(t *testing.T) {
 	manifest := filepath.Join(t.TempDir(), "state.bucket")
 	b := open(t, srv, proxy, manifest)
 
-	if intact, err := b.Verify(ctx); err != nil || intact {
-		t.Fatalf("Verify of an empty bucket and manifest = %v, %v; want not intact", intact, err)
+	if intact, err := b.Intact(ctx); err != nil || intact {
+		t.Fatalf("Intact of an empty bucket and manifest = %v, %v; want not intact", intact, err)
 	}
 	const css = "text/html; charset=utf-8"
 	if !put(t, b, "articles/a.html", "<p>a</p>", css, "public, max-age=3600") {
@@ -138,8 +142,8 @@ func TestBucket(t *testing.T) {
 	t.Run("remembers across a restart", func(t *testing.T) {
 		b := open(t, srv, proxy, manifest)
 		proxy.Reset()
-		if intact, err := b.Verify(ctx); err != nil || !intact {
-			t.Fatalf("Verify = %v, %v; want intact", intact, err)
+		if intact, err := b.Intact(ctx); err != nil || !intact {
+			t.Fatalf("Intact = %v, %v; want intact", intact, err)
 		}
 		if put(t, b, "articles/a.html", "<p>a</p>", css, "public, max-age=60") {
 			t.Error("Put after a restart re-uploaded an object the manifest knows")
@@ -162,8 +166,8 @@ func TestBucket(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := open(t, srv, proxy, manifest)
-		if intact, err := b.Verify(ctx); err != nil || intact {
-			t.Fatalf("Verify = %v, %v; want not intact", intact, err)
+		if intact, err := b.Intact(ctx); err != nil || intact {
+			t.Fatalf("Intact = %v, %v; want not intact", intact, err)
 		}
 		names, _ := b.Names(ctx, "articles/")
 		slices.Sort(names)
@@ -197,8 +201,30 @@ func TestBucket(t *testing.T) {
 		}
 		b.Close()
 		b = open(t, srv, proxy, manifest)
-		if intact, err := b.Verify(ctx); err != nil || !intact {
-			t.Errorf("Verify after the repair = %v, %v; want intact", intact, err)
+		if intact, err := b.Intact(ctx); err != nil || !intact {
+			t.Errorf("Intact after the repair = %v, %v; want intact", intact, err)
+		}
+		b.Close()
+	})
+
+	t.Run("a lost manifest costs a HEAD per object, not an upload", func(t *testing.T) {
+		b := open(t, srv, proxy, filepath.Join(t.TempDir(), "fresh.bucket"))
+		if intact, err := b.Intact(ctx); err != nil || intact {
+			t.Fatalf("Intact with an empty manifest = %v, %v; want not intact", intact, err)
+		}
+		proxy.Reset()
+		if put(t, b, "articles/a.html", "<p>a</p>", css, "public, max-age=60") {
+			t.Error("an object with the same bytes and headers was uploaded again")
+		}
+		if c := proxy.Counts(); c.Put != 0 || c.Head != 1 {
+			t.Errorf("adopting one object: %+v, want one HEAD and no PUT", c)
+		}
+		if !put(t, b, "atom.xml", "<feed/>", "application/atom+xml; charset=utf-8", "public, max-age=30") {
+			t.Error("an object with other headers was not uploaded")
+		}
+		proxy.Reset()
+		if put(t, b, "articles/a.html", "<p>a</p>", css, "public, max-age=60") || proxy.Counts().Total() != 0 {
+			t.Errorf("an adopted object is not remembered: %+v", proxy.Counts())
 		}
 	})
 }

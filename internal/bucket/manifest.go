@@ -20,8 +20,8 @@ type object struct {
 }
 
 // manifest is the SQLite file that remembers, per bucket key, the objects uploaded. Changes are
-// buffered and written in one transaction per flush: a lost buffer only costs repeated uploads,
-// because Verify finds the ETags it did not record.
+// buffered and written in one transaction per flush (or per flushEvery changes): a lost buffer
+// only costs repeated uploads, because Intact finds the objects it did not record.
 type manifest struct {
 	db   *sql.DB
 	path string
@@ -80,10 +80,15 @@ func (m *manifest) load(ctx context.Context) (map[string]object, error) {
 	return objects, nil
 }
 
-func (m *manifest) put(name string, o object) {
+// flushEvery bounds the uploads a crash can make the manifest forget.
+const flushEvery = 256
+
+// put records an upload and reports whether enough are pending to flush.
+func (m *manifest) put(name string, o object) (full bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pending[name] = &o
+	return len(m.pending) >= flushEvery
 }
 
 func (m *manifest) remove(name string) {

@@ -23,8 +23,10 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/feedpub/feedpub/internal/article"
+	"github.com/feedpub/feedpub/internal/bucket"
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
+	"github.com/feedpub/feedpub/internal/publish"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
 )
@@ -39,7 +41,7 @@ var ErrInvalid = errors.New("invalid setting")
 // Settings is the resolved configuration of one feedpub run.
 type Settings struct {
 	Dir   string // article directory
-	Out   string // static output directory; empty means none (serve) or required (build)
+	Out   string // static output directory or s3://BUCKET/PREFIX; empty means none (serve) or required (build)
 	State string // catalog file; empty means a per-directory file under the user's state dir
 	Addr  string // HTTP listen address
 
@@ -64,10 +66,14 @@ type Settings struct {
 	PublishFuture   bool
 	FutureTolerance time.Duration
 
-	Settle time.Duration
-	Rescan time.Duration
-	MaxAge time.Duration
-	Drain  time.Duration
+	Settle     time.Duration
+	Rescan     time.Duration
+	MaxAge     time.Duration
+	PageMaxAge time.Duration
+	Drain      time.Duration
+
+	S3Endpoint string // for an s3:// out: the store's address; empty means AWS
+	S3Region   string
 
 	LogFormat string
 	LogLevel  string
@@ -102,6 +108,7 @@ func Defaults() Settings {
 		Settle:          watch.DefaultSettle,
 		Rescan:          watch.DefaultRescan,
 		MaxAge:          server.DefaultMaxAge,
+		PageMaxAge:      publish.DefaultPageMaxAge,
 		Drain:           server.DefaultShutdownTimeout,
 		LogFormat:       "text",
 		LogLevel:        "info",
@@ -143,9 +150,12 @@ func durKey(name, usage string, p func(*Settings) *time.Duration) key {
 
 func serveOnly(k key) key { k.serveOnly = true; return k }
 
+// forBuildToo marks a duration that build uses as well: the cache headers of a bucket's objects.
+func forBuildToo(k key) key { k.serveOnly = false; return k }
+
 var keys = []key{
 	strKey("dir", "DIR", "directory of articles to publish", func(s *Settings) *string { return &s.Dir }),
-	strKey("out", "DIR", "also write the static site (feeds and pages) into this directory", func(s *Settings) *string { return &s.Out }),
+	strKey("out", "DIR", "also write the static site (feeds and pages) into this directory, or into the bucket s3://BUCKET/PREFIX", func(s *Settings) *string { return &s.Out }),
 	strKey("state", "FILE", "catalog file (default: under $XDG_STATE_HOME/feedpub, one per article directory)", func(s *Settings) *string { return &s.State }),
 	serveOnly(strKey("addr", "ADDR", "HTTP listen address", func(s *Settings) *string { return &s.Addr })),
 	strKey("base_url", "URL", "public URL the site is served at (default: http://ADDR/)", func(s *Settings) *string { return &s.BaseURL }),
@@ -199,7 +209,10 @@ var keys = []key{
 	}(),
 	durKey("settle", "quiet time before a changed file is read", func(s *Settings) *time.Duration { return &s.Settle }),
 	durKey("rescan", "interval of the full safety reconcile (0 disables)", func(s *Settings) *time.Duration { return &s.Rescan }),
-	durKey("max_age", "Cache-Control max-age of served feeds", func(s *Settings) *time.Duration { return &s.MaxAge }),
+	forBuildToo(durKey("max_age", "Cache-Control max-age of served feeds (and of the feeds in a bucket)", func(s *Settings) *time.Duration { return &s.MaxAge })),
+	forBuildToo(durKey("page_max_age", "Cache-Control max-age of article pages in a bucket", func(s *Settings) *time.Duration { return &s.PageMaxAge })),
+	strKey("s3_endpoint", "URL", "S3-compatible store for an s3:// out: host[:port] or http(s)://host[:port] (default: AWS)", func(s *Settings) *string { return &s.S3Endpoint }),
+	strKey("s3_region", "REGION", "region of an s3:// out's bucket (default: asked of the store)", func(s *Settings) *string { return &s.S3Region }),
 	durKey("drain", "how long shutdown waits for requests in flight", func(s *Settings) *time.Duration { return &s.Drain }),
 	strKey("log_format", "FORMAT", "log format: text or json", func(s *Settings) *string { return &s.LogFormat }),
 	strKey("log_level", "LEVEL", "log level: debug, info, warn or error", func(s *Settings) *string { return &s.LogLevel }),
@@ -360,10 +373,11 @@ func (s *Settings) readFile(file string, explicit bool) error {
 	if abs, err := filepath.Abs(file); err == nil {
 		s.File = abs // the start-up log names the file wherever the daemon was started
 	}
-	// Paths in a config file are relative to the file, so it works from any working directory.
+	// Paths in a config file are relative to the file, so it works from any working directory;
+	// a bucket URL is no path.
 	base := filepath.Dir(file)
 	for name, p := range map[string]*string{"dir": &s.Dir, "out": &s.Out, "state": &s.State, "icon": &s.Icon} {
-		if _, set := raw[name]; set && *p != "" && !filepath.IsAbs(*p) {
+		if _, set := raw[name]; set && *p != "" && !filepath.IsAbs(*p) && !(name == "out" && bucket.IsURL(*p)) {
 			*p = filepath.Join(base, *p)
 		}
 	}
@@ -405,6 +419,14 @@ func (s *Settings) finish() error {
 	s.Authority = auth
 	if s.Dir == "" {
 		return fmt.Errorf("%w: dir is empty", ErrInvalid)
+	}
+	if bucket.IsURL(s.Out) {
+		if _, err := bucket.ParseURL(s.Out); err != nil {
+			return fmt.Errorf("%w: out: %w", ErrInvalid, err)
+		}
+	}
+	if err := bucket.CheckEndpoint(s.S3Endpoint); err != nil {
+		return fmt.Errorf("%w: s3_endpoint: %w", ErrInvalid, err)
 	}
 	if s.State == "" {
 		p, err := defaultState(s.Dir)

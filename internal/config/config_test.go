@@ -71,6 +71,20 @@ func TestDerived(t *testing.T) {
 	}
 }
 
+func TestBucketOutInFile(t *testing.T) {
+	file := writeFile(t, "out = \"s3://news/site\"\ns3_endpoint = \"http://127.0.0.1:8333\"\n")
+	s, err := Resolve(file, env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Out != "s3://news/site" || s.S3Endpoint != "http://127.0.0.1:8333" {
+		t.Errorf("out %q endpoint %q: a bucket URL in the file is not a path", s.Out, s.S3Endpoint)
+	}
+	if s.PageMaxAge != time.Hour {
+		t.Errorf("page_max_age %v, want the default hour", s.PageMaxAge)
+	}
+}
+
 func TestFilePathsRelativeToFile(t *testing.T) {
 	file := writeFile(t, "dir = \"articles\"\nstate = \"/abs/state.db\"\n")
 	s, err := Resolve(file, env(nil), nil)
@@ -99,6 +113,8 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{"bad duration", "settle = \"soon\"\n", nil, nil, "settle"},
 		{"relative base url", "", nil, map[string]string{"base_url": "/feeds"}, "base_url"},
 		{"log format", "", nil, map[string]string{"log_format": "xml"}, "log_format"},
+		{"bucket without a name", "", nil, map[string]string{"out": "s3:///site"}, "out"},
+		{"bad s3 endpoint", "", map[string]string{"FEEDPUB_S3_ENDPOINT": "ftp://store"}, nil, "s3_endpoint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

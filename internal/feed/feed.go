@@ -181,7 +181,16 @@ func (r *Renderer) PageURL(s string) string { return PageURL(r.site.BaseURL, s) 
 // PageURL is the absolute URL of the page of the article named s on the site at baseURL (as
 // BaseURL returns it, ending in "/").
 func PageURL(baseURL, s string) string {
-	return baseURL + "articles/" + slug.Escape(s) + ".html"
+	return baseURL + PagesDir + slug.Escape(s) + ".html"
+}
+
+// PagesDir is the folder, below Site.BaseURL, that holds the article pages.
+const PagesDir = "articles/"
+
+// PageName is the name of an article's page below Site.BaseURL: the file Page renders, and
+// what an output deletes when the article is removed.
+func PageName(s string) string {
+	return PagesDir + s + ".html"
 }
 
 // Feeds renders the root feed's rss.xml, atom.xml, feed.json and index.html, in that order,

@@ -176,7 +176,7 @@ func (r *Renderer) Page(e catalog.Entry) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	return File{Name: "articles/" + it.slug + ".html", ContentType: ContentTypeHTML, Body: body}, nil
+	return File{Name: PageName(it.slug), ContentType: ContentTypeHTML, Body: body}, nil
 }
 
 func (r *Renderer) execute(name string, d *pageData) ([]byte, error) {

@@ -68,6 +68,18 @@ func run(t *testing.T, name string, check func(t *testing.T) error) bool {
 	})
 }
 
+// SkipMissing skips t because an outside tool it needs is missing (why names the tool and how
+// to get it), or fails t when FEEDPUB_REQUIRE_TOOLS=1; the summary lists the skip. It is the
+// rule for tools that other test-support packages start, such as an S3 server.
+func SkipMissing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(EnvRequireTools) == "1" {
+		t.Fatalf("%s (required because %s=1)", why, EnvRequireTools)
+	}
+	countSkip(t.Name() + ": " + why)
+	t.Skip(why)
+}
+
 func countRun() {
 	tally.mu.Lock()
 	tally.ran++

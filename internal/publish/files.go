@@ -208,10 +208,14 @@ func (p *Publisher) File(ctx context.Context, name string) (*server.Resource, er
 	return out, nil
 }
 
+// fullArchivePage says whether page k of f's archive is full, so that it changes only when an
+// entry on it is edited or leaves the feed: it is cached for archiveMaxAge, served or in a bucket.
+func fullArchivePage(f catalog.Feed, k int) bool { return k >= 0 && k < feed.Pages(f.Ords)-1 }
+
 // resource makes the served form of a rendered file: full archive pages get a long max-age.
 func (p *Publisher) resource(f catalog.Feed, t feed.Target, file feed.File) *server.Resource {
 	mod := f.Changed
-	if t.Page >= 0 && t.Page < feed.Pages(f.Ords)-1 {
+	if fullArchivePage(f, t.Page) {
 		return server.NewArchiveResource(file.ContentType, file.Body, mod, archiveMaxAge)
 	}
 	return server.NewResource(file.ContentType, file.Body, mod)

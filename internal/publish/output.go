@@ -3,93 +3,134 @@ package publish
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
-	"github.com/feedpub/feedpub/internal/manifest"
+	"github.com/feedpub/feedpub/internal/server"
 	"golang.org/x/sync/errgroup"
 )
 
-// outKey names the catalog meta record that remembers, per output directory, the catalog
-// sequence and site settings it was last written with. It is what lets a no-change build skip
-// every page without reading one.
-func outKey(out string) string {
-	abs, err := filepath.Abs(out)
-	if err != nil {
-		abs = out
-	}
-	return "out:" + abs
+// Output is a place the static site is kept: a local directory (Dir) or a bucket. The
+// Publisher decides what goes there and in which order; an Output stores, compares and removes
+// files. Names are slash-separated and relative ("atom.xml", "articles/x.html").
+type Output interface {
+	// Key identifies what the output holds, for the catalog's record of what it was last given.
+	Key() string
+	// Intact reports whether the output still holds what it was last given; false makes the
+	// next write offer every page again and remove the pages no entry owns.
+	Intact(ctx context.Context) (bool, error)
+	// Put stores body as name, unless the output holds exactly that already, and reports
+	// whether it wrote. It may be called from several goroutines at once.
+	Put(ctx context.Context, name string, body []byte, contentType, cacheControl string) (bool, error)
+	// Remove deletes name and reports whether the output held it.
+	Remove(ctx context.Context, name string) (bool, error)
+	// Names lists the files the output holds under dir ("articles/").
+	Names(ctx context.Context, dir string) ([]string, error)
+	// Flush makes every Put and Remove so far durable and visible to readers.
+	Flush(ctx context.Context) error
 }
 
-// outState says from which catalog Seq the output directory must be brought up to date: when
-// it was last written with the same site settings, only what changed since then; otherwise
-// (full) everything.
-func (p *Publisher) outState(ctx context.Context, v view, seq int64) (since int64, full bool) {
-	full = true
-	if rec, err := p.cat.Meta(ctx, outKey(v.cfg.Out)); err == nil && rec != "" {
+// parallel is what an Output implements to ask for more page workers than cores: a bucket's
+// uploads wait on the network, not on the CPU.
+type parallel interface{ Parallel() int }
+
+// DefaultPageMaxAge is how long article pages in the static copy may be cached: longer than
+// the feeds, which announce changes, since a page changes only when its article is edited.
+const DefaultPageMaxAge = time.Hour
+
+// outKey names the catalog meta record that remembers, per output, the catalog sequence and
+// site settings it was last written with. It is what lets a no-change build skip every page
+// without reading one.
+func outKey(key string) string { return "out:" + key }
+
+// bulkPages is the size of a full write above which it reports progress.
+const bulkPages = 1000
+
+// OutputReport is what one write of the static copy did.
+type OutputReport struct {
+	Seq          int64 // the catalog sequence the output now holds
+	Full         bool  // every page was offered (first write, new settings, or a repair)
+	FeedsWritten int   // the root's feed and index files replaced
+	OtherWritten int   // other feeds' files, archive pages and site files replaced
+	PagesWritten int   // article pages written
+	PagesRemoved int   // article pages deleted
+	Duration     time.Duration
+}
+
+// writeOut brings out up to date with the catalog at seq and the root's feeds rendered from it,
+// in an order that never lets a reader follow a link to a missing file: the pages first, then
+// the other feeds, archive pages and site files, then the root's feeds and index that link
+// them all, then the removal of pages they no longer link. Entries
+// changed after seq are left for the next write, whose feeds will show them. The catalog
+// records the write only at the end, so a write cut short at any point is redone in full.
+// Writes to one output are serialized by outMu.
+func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalog.Stats, files []feed.File) (rep OutputReport, err error) {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	start := time.Now()
+	seq := cst.Seq
+	rep.Seq = seq
+	var since int64
+	rep.Full = true
+	if rec, err := p.cat.Meta(ctx, outKey(out.Key())); err == nil && rec != "" {
 		if n, key, ok := strings.Cut(rec, " "); ok && key == v.siteKey {
 			if s, err := strconv.ParseInt(n, 10, 64); err == nil && s <= seq {
-				since, full = s, false
+				since, rep.Full = s, false
 			}
 		}
 	}
-	if !full {
-		_, ierr := os.Stat(filepath.Join(v.cfg.Out, feed.NameIndex))
-		_, aerr := os.Stat(filepath.Join(v.cfg.Out, "articles"))
-		if ierr != nil || aerr != nil {
-			full, since = true, 0 // someone emptied the directory: rebuild it
-		}
+	intact, err := out.Intact(ctx)
+	if err != nil {
+		return rep, err
 	}
-	return since, full
-}
-
-// writePages brings articles/*.html up to date: only entries changed since Seq since, or,
-// when full, every page is rendered and compared, and pages no entry owns are deleted.
-func (p *Publisher) writePages(ctx context.Context, v view, cst catalog.Stats, since int64, full bool) (written, removed int, err error) {
-	dir := filepath.Join(v.cfg.Out, "articles")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, 0, fmt.Errorf("output %s: %w", dir, err)
+	if !intact || p.repair {
+		since, rep.Full = 0, true // someone emptied or changed the output: offer everything again
 	}
-	removeStaleTemps(v.cfg.Out)
-	removeStaleTemps(dir)
-	st := newStager(v.cfg.Out, p.out)
-	defer st.abort()
-	// A full render of a large catalog (a first build) shows its progress on a terminal.
+	defer func() {
+		// A repair cut short must be finished by the next write even though the record
+		// still says the output is current.
+		p.repair = err != nil && rep.Full
+	}()
+	pageCC, feedCC := server.CacheControl(v.cfg.PageMaxAge), server.CacheControl(v.cfg.MaxAge)
+	// A full write of a large catalog (a first build) shows its progress on a terminal.
 	progress := func(int) {}
-	if total := cst.Live + cst.Removed; full && v.cfg.Progress != nil && total > bulkPages {
+	if total := cst.Live + cst.Removed; rep.Full && v.cfg.Progress != nil && total > bulkPages {
 		progress = func(done int) { v.cfg.Progress(done, total) }
 		progress(0)
 		defer progress(total)
 	}
 	queued := 0
+
 	keep := map[string]bool{}
+	gone := map[string]bool{}
 	var nWritten atomic.Int64
 	pages := make(chan catalog.Entry, 64)
 	g, gctx := errgroup.WithContext(ctx)
+	workers := max(2, runtime.GOMAXPROCS(0))
+	if par, ok := out.(parallel); ok {
+		workers = max(workers, par.Parallel())
+	}
 	// Rendering and writing pages run on several workers: a cold build of 10,000 pages spends
-	// most of its time waiting on file creation in the kernel, and those waits overlap.
-	for range max(2, runtime.GOMAXPROCS(0)) {
+	// most of its time waiting on file creation in the kernel or on the network, and those
+	// waits overlap.
+	for range workers {
 		g.Go(func() error {
 			for e := range pages {
 				f, err := v.r.Page(e)
 				if err != nil {
 					return fmt.Errorf("page %s: %w", e.Path, err)
 				}
-				changed, err := st.stage(f.Name, f.Body)
+				changed, err := out.Put(gctx, f.Name, f.Body, f.ContentType, pageCC)
 				if err != nil {
 					return err
 				}
 				if changed {
 					nWritten.Add(1)
-				}
-				if err := st.commitIfFull(pageBatch); err != nil {
-					return err
 				}
 			}
 			return nil
@@ -98,15 +139,14 @@ func (p *Publisher) writePages(ctx context.Context, v view, cst catalog.Stats, s
 	err = p.cat.Each(ctx, since, func(e catalog.Entry) error {
 		queued++
 		progress(queued)
-		name := "articles/" + e.Slug + ".html"
+		name := feed.PageName(e.Slug)
+		if e.Seq > seq {
+			keep[name] = true // not in the feeds in hand; the next write has it
+			return nil
+		}
 		if e.Removed && !v.cfg.KeepRemoved {
 			delete(keep, name)
-			// Only a page feedpub wrote is deleted: the directory may hold hand-made files.
-			if ok, err := p.out.Remove(name); err != nil {
-				return err
-			} else if ok {
-				removed++
-			}
+			gone[name] = true
 			return nil
 		}
 		keep[name] = true
@@ -122,72 +162,78 @@ func (p *Publisher) writePages(ctx context.Context, v view, cst catalog.Stats, s
 	if werr := g.Wait(); werr != nil {
 		err = werr
 	}
-	written = int(nWritten.Load())
-	if err == nil {
-		err = st.commit()
+	rep.PagesWritten = int(nWritten.Load())
+	if err != nil {
+		return rep, err
 	}
-	if err != nil || !full {
-		return written, removed, err
+	if err := out.Flush(ctx); err != nil {
+		return rep, err
 	}
-	// Pages no entry owns any more, among those feedpub wrote; other files are left alone.
-	for _, name := range p.out.Names("articles/") {
-		if keep[name] {
-			continue
-		}
-		ok, err := p.out.Remove(name)
-		if err != nil {
-			return written, removed, err
-		}
-		if ok {
-			removed++
-		}
+	if rep.OtherWritten, err = p.writeChannels(ctx, out, v, since, rep.Full, feedCC); err != nil {
+		return rep, err
 	}
-	return written, removed, nil
-}
+	if err := out.Flush(ctx); err != nil {
+		return rep, err
+	}
 
-// bulkPages is the size of a full render above which it reports progress.
-const bulkPages = 1000
-
-// pageBatch is how many pages are made durable together: one syncfs per batch bounds both the
-// cost of a cold build and the temp files a crash can leave.
-const pageBatch = 1000
-
-// writeFeeds replaces the feed files in out whose bytes changed and returns how many did.
-func writeFeeds(out *manifest.Manifest, files []feed.File) (int, error) {
-	st := newStager(out.Dir(), out)
-	n := 0
 	for _, f := range files {
-		changed, err := st.stage(f.Name, f.Body)
+		changed, err := out.Put(ctx, f.Name, f.Body, f.ContentType, feedCC)
 		if err != nil {
-			st.abort()
-			return 0, err
+			return rep, err
 		}
 		if changed {
-			n++
+			rep.FeedsWritten++
 		}
 	}
-	if err := st.commit(); err != nil {
-		return 0, err
+	if err := out.Flush(ctx); err != nil {
+		return rep, err
 	}
-	return n, nil
+
+	if rep.Full {
+		held, err := out.Names(ctx, feed.PagesDir)
+		if err != nil {
+			return rep, err
+		}
+		for _, name := range held {
+			if strings.HasSuffix(name, ".html") && !keep[name] {
+				gone[name] = true
+			}
+		}
+	}
+	for name := range gone {
+		removed, err := out.Remove(ctx, name)
+		if err != nil {
+			return rep, err
+		}
+		if removed {
+			rep.PagesRemoved++
+		}
+	}
+	if err := out.Flush(ctx); err != nil {
+		return rep, err
+	}
+	if err := p.cat.SetMeta(ctx, outKey(out.Key()), fmt.Sprintf("%d %s", seq, v.siteKey)); err != nil {
+		return rep, fmt.Errorf("output %s: %w", out.Key(), err)
+	}
+	rep.Duration = time.Since(start)
+	return rep, nil
 }
 
 // writeChannels brings the other feed files up to date: the subscription documents of every
 // section, author and tag whose members changed since Seq since, the archive pages holding a
 // changed member (and the page before a new one, whose next-archive link appears), and the
-// site files. The root's subscription documents are left to writeFeeds. When full, every one
-// is rendered and compared. It returns how many files it replaced.
-func (p *Publisher) writeChannels(ctx context.Context, v view, since int64, full bool) (int, error) {
+// site files. The root's subscription documents are left to writeOut. When full, every one
+// is rendered and compared. Full archive pages are sent with the long max-age they are served
+// with, the rest with feedCC. It returns how many files it replaced.
+func (p *Publisher) writeChannels(ctx context.Context, out Output, v view, since int64, full bool, feedCC string) (int, error) {
 	all, err := p.cat.Feeds(ctx)
 	if err != nil {
 		return 0, err
 	}
-	st := newStager(v.cfg.Out, p.out)
-	defer st.abort()
 	n := 0
-	stage := func(files []feed.File) error {
+	put := func(files []feed.File, cc string) error {
 		for _, f := range files {
-			changed, err := st.stage(f.Name, f.Body)
+			changed, err := out.Put(ctx, f.Name, f.Body, f.ContentType, cc)
 			if err != nil {
 				return err
 			}
@@ -195,8 +241,9 @@ func (p *Publisher) writeChannels(ctx context.Context, v view, since int64, full
 				n++
 			}
 		}
-		return st.commitIfFull(pageBatch)
+		return nil
 	}
+	archiveCC := server.CacheControl(archiveMaxAge)
 	any := full
 	for _, f := range all {
 		if !full && f.Seq <= since {
@@ -208,7 +255,7 @@ func (p *Publisher) writeChannels(ctx context.Context, v view, since int64, full
 			if err != nil {
 				return n, err
 			}
-			if err := stage(files); err != nil {
+			if err := put(files, feedCC); err != nil {
 				return n, err
 			}
 		}
@@ -224,7 +271,11 @@ func (p *Publisher) writeChannels(ctx context.Context, v view, since int64, full
 			if err != nil {
 				return n, err
 			}
-			if err := stage(files); err != nil {
+			cc := feedCC
+			if fullArchivePage(f, k) {
+				cc = archiveCC
+			}
+			if err := put(files, cc); err != nil {
 				return n, err
 			}
 		}
@@ -238,9 +289,9 @@ func (p *Publisher) writeChannels(ctx context.Context, v view, since int64, full
 		if err != nil {
 			return n, err
 		}
-		if err := stage(files); err != nil {
+		if err := put(files, feedCC); err != nil {
 			return n, err
 		}
 	}
-	return n, st.commit()
+	return n, nil
 }

@@ -1,5 +1,6 @@
 // Package publish carries catalog changes to the outputs: it renders the feeds and pages of the
-// current catalog once per change and hands them to the HTTP server and the static directory.
+// current catalog once per change and hands them to the HTTP server and the static copy (a
+// directory or a bucket).
 // It is the only place that knows the order of the pipeline; each stage stays ignorant of the next.
 package publish
 
@@ -38,9 +39,9 @@ type RenderReport struct {
 	Entries      int      // entries in the feeds
 	Seq          int64    // the catalog sequence rendered
 	Changed      []string // representations (feed.NameRSS, ...) whose bytes differ from the previous render's; all on a Publisher's first
-	FeedsWritten int      // the root's feed and index files replaced in the output directory
+	FeedsWritten int      // the root's feed and index files replaced in the output (written within Render)
 	OtherWritten int      // other feeds' files, archive pages and site files replaced in it
-	PagesWritten int      // article pages written into the output directory
+	PagesWritten int      // article pages written into the output
 	PagesRemoved int      // article pages deleted from it
 	Duration     time.Duration
 }
@@ -71,6 +72,11 @@ type Config struct {
 	// Now is the wall clock held entries are released by and feed dates are taken from (nil:
 	// time.Now); it must be the catalog's. Only New reads it.
 	Now func() time.Time
+
+	// Cache-Control max-age of the files in the static copy, for outputs that send headers
+	// (a bucket behind a CDN): the feeds and index change with every article, pages rarely.
+	MaxAge     time.Duration
+	PageMaxAge time.Duration
 }
 
 // Publisher renders the catalog. Its methods are safe for concurrent use: the HTTP server asks
@@ -96,7 +102,13 @@ type Publisher struct {
 	srv     Swapper
 	pages   map[string]cachedPage
 	lastErr *server.HealthError // the last failed ingest or render, for /healthz
-	out     *manifest.Manifest  // the claimed output directory; under renderMu
+	out     Output              // the static copy SetOutput gave (a bucket); nil: cfg.Out, if any
+	bg      *background         // set when out is written in the background
+	dir     *dirOutput          // the claimed output directory cfg.Out; under renderMu
+
+	// outMu serializes writes to an output; repair, under it, says a full write was cut short.
+	outMu  sync.Mutex
+	repair bool
 
 	files *fileCache // feeds beyond the root's, rendered on demand
 }
@@ -120,8 +132,8 @@ type cachedPage struct {
 // walking 100,000 of them must not make the daemon hold them all.
 const maxCachedPages = 512
 
-// New returns a Publisher for cat. It writes cfg.Out, if set, on every render; SetServer adds a
-// server to hand each render to.
+// New returns a Publisher for cat. SetServer adds a server to hand each render to, SetOutput a
+// static copy to keep.
 func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
 	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second, files: newFileCache(),
 		dueCheck: defaultDueCheck, now: cfg.Now}
@@ -141,17 +153,17 @@ func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
 // non-empty directory feedpub has never written to unless cfg.Force (manifest.ErrForeign).
 // Render calls it, with renderMu held, before it writes anything there.
 func (p *Publisher) claimLocked(cfg Config) error {
-	if cfg.Out == "" || (p.out != nil && p.out.Dir() == cfg.Out) {
+	if cfg.Out == "" || (p.dir != nil && p.dir.root == cfg.Out) {
 		return nil
 	}
 	m, err := manifest.Claim(cfg.Out, cfg.Force)
 	if err != nil {
 		return err
 	}
-	if p.out != nil {
-		p.out.Close()
+	if p.dir != nil {
+		p.dir.man.Close()
 	}
-	p.out = m
+	p.dir = newDirOutput(cfg.Out, m)
 	return nil
 }
 
@@ -159,11 +171,11 @@ func (p *Publisher) claimLocked(cfg Config) error {
 func (p *Publisher) Close() error {
 	p.renderMu.Lock()
 	defer p.renderMu.Unlock()
-	if p.out == nil {
+	if p.dir == nil {
 		return nil
 	}
-	err := p.out.Close()
-	p.out = nil
+	err := p.dir.man.Close()
+	p.dir = nil
 	return err
 }
 
@@ -173,6 +185,26 @@ func (p *Publisher) SetServer(srv Swapper) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.srv = srv
+}
+
+// SetOutput makes every later render keep the static copy in out (a bucket) instead of the
+// directory cfg.Out. With background set, Run
+// writes it behind the served feeds, retrying failures with backoff, so that a slow or
+// unreachable store never holds up ingesting and serving; otherwise Render writes it and
+// returns its error. Call it before the first Render.
+func (p *Publisher) SetOutput(out Output, background bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.out, p.bg = out, nil
+	if background {
+		p.bg = newBackground()
+	}
+}
+
+func (p *Publisher) output() (Output, *background) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out, p.bg
 }
 
 // SetConfig replaces the site settings (SIGHUP); the next Render uses them.
@@ -197,11 +229,12 @@ func (p *Publisher) SetConfig(cfg Config) error {
 		return fmt.Errorf("site settings: %w", err)
 	}
 	key, err := json.Marshal(struct {
-		Site        feed.Site
-		Zone        string
-		KeepRemoved bool
-		Canary      []byte
-	}{r.Site(), r.Site().Location.String(), cfg.KeepRemoved, canary.Body})
+		Site               feed.Site
+		Zone               string
+		KeepRemoved        bool
+		Canary             []byte
+		MaxAge, PageMaxAge time.Duration
+	}{r.Site(), r.Site().Location.String(), cfg.KeepRemoved, canary.Body, cfg.MaxAge, cfg.PageMaxAge})
 	if err != nil {
 		return err
 	}
@@ -224,8 +257,8 @@ func (p *Publisher) current() (view, Swapper) {
 }
 
 // Render builds every representation of the current catalog once and swaps them into the
-// server, then brings the static directory up to date (pages before the feeds that link to
-// them). The server gets the new feeds even if the directory cannot be written.
+// server, then brings the static copy up to date (see writeOut) or, for a background output,
+// hands it the render. The server gets the new feeds even if the copy cannot be written.
 func (p *Publisher) Render(ctx context.Context) (RenderReport, error) {
 	rep, err := p.render(ctx)
 	if err != nil {
@@ -278,26 +311,22 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	if srv != nil {
 		srv.Swap(snapshot(dated))
 	}
-	if v.cfg.Out != "" {
+	out, bg := p.output()
+	if out == nil && v.cfg.Out != "" {
 		if err := p.claimLocked(v.cfg); err != nil {
 			return rep, err
 		}
-		since, full := p.outState(ctx, v, st.Seq)
-		rep.PagesWritten, rep.PagesRemoved, err = p.writePages(ctx, v, st, since, full)
+		out = p.dir
+	}
+	switch {
+	case bg != nil:
+		bg.submit(&job{v: v, st: st, files: files})
+	case out != nil:
+		orep, err := p.writeOut(ctx, out, v, st, files)
+		rep.FeedsWritten, rep.OtherWritten = orep.FeedsWritten, orep.OtherWritten
+		rep.PagesWritten, rep.PagesRemoved = orep.PagesWritten, orep.PagesRemoved
 		if err != nil {
 			return rep, err
-		}
-		if rep.OtherWritten, err = p.writeChannels(ctx, v, since, full); err != nil {
-			return rep, err
-		}
-		if rep.FeedsWritten, err = writeFeeds(p.out, files); err != nil {
-			return rep, err
-		}
-		if err := p.out.CompactIfLong(); err != nil {
-			return rep, err
-		}
-		if err := p.cat.SetMeta(ctx, outKey(v.cfg.Out), fmt.Sprintf("%d %s", st.Seq, v.siteKey)); err != nil {
-			return rep, fmt.Errorf("render: %w", err)
 		}
 	}
 	n := p.renders.Add(1)
@@ -381,6 +410,12 @@ func (p *Publisher) Health(ctx context.Context) (server.Health, error) {
 		h.LastError = &e
 	}
 	p.mu.Unlock()
+	if out, bg := p.output(); bg != nil {
+		h.Output = bg.health(out.Key())
+		if h.Output.State == "retrying" {
+			h.Status = "degraded" // still serving, but the static copy is behind
+		}
+	}
 	return h, nil
 }
 
@@ -412,6 +447,13 @@ func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
 // held entry at its due time. Batches that queued up while the previous one was ingested are
 // merged, so a burst of thousands of files costs a handful of renders.
 func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
+	if out, bg := p.output(); bg != nil {
+		bctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { p.runBackground(bctx, out, bg) })
+		defer wg.Wait()
+		defer cancel()
+	}
 	// A failed ingest (say, the disk was full) would otherwise lose its paths until the next
 	// event or periodic rescan; retry schedules a full reconcile instead.
 	var retry <-chan time.Time

@@ -370,7 +370,7 @@ func TestStalePagesRemovedOnFullRender(t *testing.T) {
 			}
 		}
 		// old.html stands for a page feedpub wrote for an entry it no longer has.
-		if err := e.pub.out.Record("articles/old.html"); err != nil {
+		if err := e.pub.dir.man.Record("articles/old.html"); err != nil {
 			e.t.Fatal(err)
 		}
 	}

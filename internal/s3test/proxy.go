@@ -44,6 +44,8 @@ func (s *Server) NewProxy(t testing.TB) *Proxy {
 			r.SetURL(target)
 			r.Out.Host = r.In.Host // signed by the client; the server checks it
 		},
+		// A stopped server is what the fault tests want; a 502 tells the client, quietly.
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) },
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

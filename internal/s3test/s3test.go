@@ -22,13 +22,13 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/feedpub/feedpub/internal/feedcheck"
 )
 
-// Environment variables that change behaviour.
-const (
-	EnvWeed         = "FEEDPUB_WEED"          // path of the weed binary; default CachedWeed()
-	EnvRequireTools = "FEEDPUB_REQUIRE_TOOLS" // "1": a missing weed fails the test instead of skipping it
-)
+// EnvWeed names the weed binary; default CachedWeed(). Without one the tests that need it skip,
+// or fail under FEEDPUB_REQUIRE_TOOLS=1 (feedcheck.SkipMissing).
+const EnvWeed = "FEEDPUB_WEED"
 
 // Credentials the server is started with; the tests pass them to feedpub as AWS_* variables.
 const (
@@ -57,11 +57,7 @@ func Weed(t testing.TB) string {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 		return path
 	}
-	msg := fmt.Sprintf("SeaweedFS weed binary not found at %q (set %s, or run .ci/run, which builds it)", path, EnvWeed)
-	if os.Getenv(EnvRequireTools) == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	feedcheck.SkipMissing(t, fmt.Sprintf("SeaweedFS weed binary not found at %q (set %s, or run .ci/run, which builds it)", path, EnvWeed))
 	return ""
 }
 

@@ -64,6 +64,26 @@ type Health struct {
 	Renders       int          `json:"renders"`        // feed renders since start; stuck while reconciles run means trouble
 	Held          int          `json:"held"`           // articles dated in the future, waiting for their time
 	NextDue       *time.Time   `json:"next_due"`       // when the first held article is due; null when none is
+
+	// Output is the static copy written in the background (a bucket), when there is one.
+	Output *OutputHealth `json:"output,omitempty"`
+}
+
+// OutputHealth is the state of a static copy that is written behind the served feeds.
+type OutputHealth struct {
+	Target       string    `json:"target"`                   // e.g. s3://bucket/prefix/
+	State        string    `json:"state"`                    // "ok", "pending" (not written yet) or "retrying"
+	Seq          int64     `json:"seq"`                      // catalog sequence the copy holds (0: none yet)
+	Behind       int64     `json:"behind"`                   // how far, in catalog sequence, the copy lags the served feeds
+	LastWrite    time.Time `json:"last_write,omitzero"`      // end of the last successful write
+	FailingSince time.Time `json:"failing_since,omitzero"`   // first failure of the current run of failures
+	Attempts     int       `json:"failed_attempts,omitzero"` // failures since FailingSince
+}
+
+// CacheControl is the Cache-Control value for a response that may be cached for maxAge
+// (negative counts as 0): the served feeds' and the static copy's one rule.
+func CacheControl(maxAge time.Duration) string {
+	return "public, max-age=" + strconv.FormatInt(max(int64(maxAge/time.Second), 0), 10)
 }
 
 // HealthError is a failure /healthz reports.
@@ -147,13 +167,12 @@ func New(cfg Config, pages Pages, health HealthFunc) *Server {
 	if cfg.MaxHeaderBytes <= 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	maxAge := max(int64(cfg.MaxAge/time.Second), 0)
 	s := &Server{
 		cfg:          cfg,
 		log:          cfg.Logger,
 		pages:        pages,
 		health:       health,
-		cacheControl: []string{"public, max-age=" + strconv.FormatInt(maxAge, 10)},
+		cacheControl: []string{CacheControl(cfg.MaxAge)},
 		vary:         []string{"Accept-Encoding"},
 		nosniff:      []string{"nosniff"},
 		// Pages are rendered articles without scripts; this keeps an injected <script> or
