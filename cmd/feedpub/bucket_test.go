@@ -186,7 +186,7 @@ func TestBucketBuild(t *testing.T) {
 	}
 	var local []string
 	filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
+		if err == nil && !fi.IsDir() && !strings.HasPrefix(fi.Name(), ".") { // not the directory's manifest
 			rel, _ := filepath.Rel(out, p)
 			local = append(local, filepath.ToSlash(rel))
 		}

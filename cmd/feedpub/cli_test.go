@@ -24,7 +24,8 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdo
 }
 
 // serveOnly are the flags that mean something only to a running daemon.
-var serveOnly = []string{"--addr", "--settle", "--rescan", "--max-age", "--drain"}
+// (--max-age is not among them: it is the Cache-Control of a bucket's feeds for build too.)
+var serveOnly = []string{"--addr", "--settle", "--rescan", "--drain"}
 
 func TestHelp(t *testing.T) {
 	for _, c := range []struct {
