@@ -150,6 +150,9 @@ func TestBucketBuild(t *testing.T) {
 		{"atom.xml", "application/atom+xml; charset=utf-8", "public, max-age=300"},
 		{"feed.json", "application/feed+json; charset=utf-8", "public, max-age=300"},
 		{"index.html", "text/html; charset=utf-8", "public, max-age=300"},
+		{"sections/notes/atom.xml", "application/atom+xml; charset=utf-8", "public, max-age=300"},
+		{"archive/0.xml", "application/atom+xml; charset=utf-8", "public, max-age=300"}, // the newest page is not full
+		{"sitemap.xml", "application/xml; charset=utf-8", "public, max-age=300"},
 	} {
 		_, ctype, cache := b.get(t, tc.name)
 		if ctype != tc.ctype || cache != tc.cache {
