@@ -344,7 +344,8 @@ func TestBucketServe(t *testing.T) {
 
 	drop(t, dir, "note.txt", []byte("A second note\n\nIt has a page too."))
 	waitFor(t, 10*time.Second, "the new article in the bucket", func() bool {
-		return health(t, d).Articles == 2 && b.synced(t, d)
+		// Served first (the catalog counts it before the render), then in the bucket.
+		return hasTitle(d.feed("/atom.xml"), "A second note") && b.synced(t, d)
 	})
 	b.checkConsistent(t, 2)
 

@@ -65,10 +65,11 @@ type OutputReport struct {
 // writeOut brings out up to date with the catalog at seq and the root's feeds rendered from it,
 // in an order that never lets a reader follow a link to a missing file: the pages first, then
 // the other feeds, archive pages and site files, then the root's feeds and index that link
-// them all, then the removal of pages they no longer link. Entries
-// changed after seq are left for the next write, whose feeds will show them. The catalog
-// records the write only at the end, so a write cut short at any point is redone in full.
-// Writes to one output are serialized by outMu.
+// them all, then the removal of pages they no longer link. A page changed after seq (a
+// reconcile may commit while the feeds render) is written anyway, since a page before its feed
+// is harmless; one removed after seq stays for the next write, whose feeds no longer link it.
+// The catalog records the write only at the end, so a write cut short at any point is done
+// again by the next one. Writes to one output are serialized by outMu.
 func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalog.Stats, files []feed.File) (rep OutputReport, err error) {
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
@@ -140,8 +141,8 @@ func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalo
 		queued++
 		progress(queued)
 		name := feed.PageName(e.Slug)
-		if e.Seq > seq {
-			keep[name] = true // not in the feeds in hand; the next write has it
+		if e.Removed && !v.cfg.KeepRemoved && e.Seq > seq {
+			keep[name] = true // removed after the feeds in hand were rendered: they may link it
 			return nil
 		}
 		if e.Removed && !v.cfg.KeepRemoved {
