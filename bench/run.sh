@@ -3,12 +3,16 @@
 # minutes and wants a quiet machine).
 #
 #   bench/run.sh build 10000 100000   cold build, no-change rebuild, peak memory, and the `cat` floor
+#   bench/run.sh hugo 10000 100000    feedpub's cold build vs Hugo's site build, interleaved (REPS=5)
+#   bench/run.sh crash 10000          SIGKILL mid-import, restart: nothing lost, no id changed
+#   bench/run.sh profile 10000        CPU and allocation profiles of a cold build (go tool pprof)
 #   bench/run.sh http                 requests/s for a cached feed and a 304, feedpub vs nginx (wrk)
 #   bench/run.sh memory 100000        daemon memory with N articles in the catalog
 #   bench/run.sh go                   the Go benchmarks (parsing, rendering, serving, publish latency)
 #   bench/run.sh lines 100000         log lines of a first import at the default level (must fit a screen)
 #
-# Needs: GNU time (/usr/bin/time), and for http: wrk and nginx (apt-get install time wrk nginx-light).
+# Needs: GNU time (/usr/bin/time), for http: wrk and nginx (apt-get install time wrk nginx-light),
+# for hugo: Debian's hugo (apt-get install hugo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${BENCH_DIR:-$(mktemp -d /tmp/feedpub-bench.XXXXXX)}
@@ -51,6 +55,72 @@ build_bench() {
     done
     build_once "no-change rebuild" "$d" "$n"
   done
+}
+
+# timed LABEL CMD... runs CMD under GNU time and prints and records "LABEL secs MiB".
+timed() {
+  local label=$1; shift
+  /usr/bin/time -f '%e %M' "$@" 2>"$work/time.txt" >/dev/null || { cat "$work/time.txt" >&2; return 1; }
+  read -r secs kb < <(tail -1 "$work/time.txt")
+  printf '%-28s %8.2f s  %8.1f MiB peak RSS\n' "$label" "$secs" "$(echo "$kb/1024" | bc -l)"
+  echo "$label $secs $kb" >>"$work/samples.txt"
+}
+
+# median LABEL prints the median seconds and peak KB of LABEL's samples.
+median() {
+  awk -v l="$1" '$1==l {print $2, $3}' "$work/samples.txt" | sort -n | awk '{s[NR]=$1; k[NR]=$2} END {m=int((NR+1)/2); print s[m], k[m]}'
+}
+
+# hugo_bench: the same articles as a Hugo site (bench/hugosite), Hugo's build and feedpub's cold
+# build alternating REPS times, each into an emptied output directory under $work (one disk),
+# with the articles in the page cache for both. The first pair warms the caches and is dropped.
+hugo_bench() {
+  command -v hugo >/dev/null || { echo "hugo is not installed (apt-get install hugo)"; exit 1; }
+  local reps=${REPS:-5}
+  echo "# $(hugo version | cut -d' ' -f1-2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for n in "$@"; do
+    d=$(gen "$n")
+    [ -d "$work/hugo-$n" ] || go run ./bench/hugosite "$d" "$work/hugo-$n" >&2
+    rm -f "$work/samples.txt"
+    echo "## $n articles, $reps pairs after a warm-up pair"
+    for rep in $(seq 0 "$reps"); do
+      for tool in hugo feedpub; do
+        rm -rf "$work/hout-$n" "$work/out-$n" "$work/state-$n.db"*
+        sync
+        if [ $tool = hugo ]; then
+          timed "hugo-$rep" hugo --quiet -s "$work/hugo-$n" -d "$work/hout-$n" --cacheDir "$work/hugo-cache"
+        else
+          timed "feedpub-$rep" "$bin" build --dir "$d" --out "$work/out-$n" --state "$work/state-$n.db" \
+            --base-url https://bench.example.org/ --log-level warn
+        fi
+      done
+    done
+    sed -i -E '/^(hugo|feedpub)-0 /d; s/^(hugo|feedpub)-[0-9]+ /\1 /' "$work/samples.txt"
+    read -r hs hk < <(median hugo)
+    read -r fs fk < <(median feedpub)
+    printf '| %s | %.2f s | %.2f s | **%.2fx** | %.0f MiB | %.0f MiB |\n' "$n" "$hs" "$fs" \
+      "$(echo "$hs/$fs" | bc -l)" "$(echo "$hk/1024" | bc -l)" "$(echo "$fk/1024" | bc -l)"
+    echo "(articles | Hugo median | feedpub median | Hugo/feedpub | Hugo peak RSS | feedpub peak RSS; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  done
+}
+
+# crash_bench: the catalog's crash test (SIGKILL mid-import, restart, every file once, no id
+# changed) on n files instead of the test suite's 3,000.
+crash_bench() {
+  FEEDPUB_CRASH_FILES=$1 go test -count=1 -run '^TestCrashMidReconcile$' -v ./internal/catalog/ | grep -E '^(---|ok|FAIL)|killed'
+}
+
+# profile_bench: CPU and allocation profiles of a cold build of n articles.
+profile_bench() {
+  local n=$1 d
+  d=$(gen "$n")
+  rm -rf "$work/out-$n" "$work/state-$n.db"*
+  FEEDPUB_CPUPROFILE=$work/cpu-$n.prof FEEDPUB_MEMPROFILE=$work/mem-$n.prof \
+    timed "cold build, profiled" "$bin" build --dir "$d" --out "$work/out-$n" --state "$work/state-$n.db" \
+    --base-url https://bench.example.org/ --log-level warn
+  go tool pprof -top -cum -nodecount 40 "$bin" "$work/cpu-$n.prof" 2>/dev/null | tail -41
+  go tool pprof -sample_index alloc_space -top -nodecount 20 "$bin" "$work/mem-$n.prof" 2>/dev/null | tail -21
+  echo "(profiles: $work/cpu-$n.prof $work/mem-$n.prof)"
 }
 
 memory_bench() {
@@ -121,9 +191,12 @@ lines_bench() { # a first import at the default log level prints at most a scree
 
 case ${1:-} in
   build) shift; build_bench "${@:-10000}" ;;
+  hugo) shift; hugo_bench "${@:-10000}" ;;
+  crash) crash_bench "${2:-10000}" ;;
+  profile) shift; for n in "${@:-10000}"; do profile_bench "$n"; done ;;
   memory) memory_bench "${2:-100000}" ;;
   http) http_bench ;;
   lines) lines_bench "${2:-100000}" ;;
   go) go test -run '^$' -bench . -benchmem ./... ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

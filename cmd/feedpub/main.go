@@ -53,6 +53,8 @@ func usageError(format string, a ...any) error {
 
 // run is the whole program; it returns the exit status: 0, 1 for a failure, 2 for a usage error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stopProfiles := startProfiles(stderr)
+	defer stopProfiles()
 	cmd, rest, err := pick(args)
 	if err == nil {
 		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

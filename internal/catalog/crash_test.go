@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -29,7 +30,11 @@ func TestCrashMidReconcile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns a process")
 	}
-	const n = 3000
+	// bench/run.sh crash runs it at newsroom scale through FEEDPUB_CRASH_FILES.
+	n := 3000
+	if v, err := strconv.Atoi(os.Getenv("FEEDPUB_CRASH_FILES")); err == nil && v > 0 {
+		n = v
+	}
 	e := newEnv(t)
 	e.cat.Close()
 	e.cat = nil
@@ -46,7 +51,7 @@ func TestCrashMidReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	var committed int
 	for time.Now().Before(deadline) {
 		ro.QueryRow(`SELECT count(*) FROM entries`).Scan(&committed)
