@@ -1,6 +1,7 @@
 package article
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -74,6 +75,17 @@ func ParseFile(path string, opts Options) (*Article, error) {
 	if _, ok := formatOf(path); !ok {
 		return nil, unsupported(path)
 	}
+	data, err := ReadFile(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, opts)
+}
+
+// ReadFile reads a file for Parse, for callers that also need the bytes (the catalog hashes
+// what it parses). It refuses, with ErrUnsupported or ErrTooLarge, what is not a regular file
+// or is over the size limit, before reading it; any other error is the file system's.
+func ReadFile(path string, opts Options) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -91,12 +103,13 @@ func ParseFile(path string, opts Options) (*Article, error) {
 	}
 	limit := opts.maxSize()
 	// The file may grow between Stat and read; reading one byte past the limit lets Parse
-	// see that without ever holding more than limit+1 bytes.
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	// see that without ever holding more than limit+1 bytes. Sized from the stat, the buffer
+	// is allocated once for a file that does not grow.
+	b := bytes.NewBuffer(make([]byte, 0, min(fi.Size(), limit)+bytes.MinRead))
+	if _, err := b.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return Parse(path, data, opts)
+	return b.Bytes(), nil
 }
 
 // Parse parses bytes already read; name supplies the extension and is used in errors and as

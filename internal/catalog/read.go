@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 
 	"github.com/feedpub/feedpub/internal/article"
 )
@@ -25,52 +23,41 @@ type task struct {
 	err       error
 }
 
-// readFile hashes the file and, unless the bytes are those already published, parses it.
-// Hashing comes first so that a write racing the read leaves the stored hash describing older
-// bytes than the parsed content, never newer: the next reconcile then sees the change.
+// readFile reads the file once, hashes the bytes and, unless they are those already
+// published, parses the same bytes: the stored hash always describes the stored content, even
+// when a write races the read (the next reconcile then sees the new stat).
 func (c *Catalog) readFile(ctx context.Context, t *task) {
 	if err := ctx.Err(); err != nil {
 		t.err, t.transient = err, true
 		return
 	}
 	abs := c.abs(t.rel)
-	// Not worth hashing a file the parser refuses anyway.
+	// Not worth reading a file the parser refuses anyway.
 	if err := c.cfg.Article.CheckSize(abs, t.size); err != nil {
 		t.err = err
 		return
 	}
-	f, err := os.Open(abs)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			t.missing = true
-			return
-		}
+	data, err := article.ReadFile(abs, c.cfg.Article)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		t.missing = true
+		return
+	case errors.Is(err, article.ErrTooLarge), errors.Is(err, article.ErrUnsupported):
+		t.err = err // what the file is, not a failure to read it
+		return
+	case err != nil:
 		t.err, t.transient = fmt.Errorf("read %s: %w", t.rel, err), true
 		return
 	}
-	h := sha256.New()
-	_, err = io.Copy(h, f)
-	f.Close()
 	t.read = true
-	if err != nil {
-		t.err, t.transient = fmt.Errorf("read %s: %w", t.rel, err), true
-		return
-	}
-	h.Sum(t.hash[:0])
+	t.hash = sha256.Sum256(data)
 	if t.live != nil && t.hash == t.live.hash {
 		t.same = true
 		if !t.reparse {
 			return
 		}
 	}
-	art, err := article.ParseFile(abs, c.cfg.Article)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			t.missing = true
-			return
-		}
-		t.err, t.same = err, false
-		return
+	if t.art, t.err = article.Parse(abs, data, c.cfg.Article); t.err != nil {
+		t.same = false
 	}
-	t.art = art
 }
