@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${BENCH_DIR:-$(mktemp -d /tmp/feedpub-bench.XXXXXX)}
 bin=$work/feedpub
-go build -o "$bin" ./cmd/feedpub
+[ -n "${BENCH_NOBUILD:-}" ] || go build -o "$bin" ./cmd/feedpub
 echo "# $(date -u +%FT%TZ) $(go version) $(nproc) cores; work dir $work"
 
 gen() { # gen N -> directory with N synthetic articles (cached across runs)
@@ -57,22 +57,28 @@ build_bench() {
   done
 }
 
-# timed LABEL CMD... runs CMD under GNU time and prints and records "LABEL secs MiB".
+# timed LABEL CMD... runs CMD under GNU time and prints and records "LABEL secs KB cpu-secs":
+# wall time, peak RSS, and user+system CPU time (steadier than wall time on a shared machine).
 timed() {
   local label=$1; shift
-  /usr/bin/time -f '%e %M' "$@" 2>"$work/time.txt" >/dev/null || { cat "$work/time.txt" >&2; return 1; }
-  read -r secs kb < <(tail -1 "$work/time.txt")
-  printf '%-28s %8.2f s  %8.1f MiB peak RSS\n' "$label" "$secs" "$(echo "$kb/1024" | bc -l)"
-  echo "$label $secs $kb" >>"$work/samples.txt"
+  /usr/bin/time -f '%e %M %U %S' "$@" 2>"$work/time.txt" >/dev/null || { cat "$work/time.txt" >&2; return 1; }
+  read -r secs kb user sys < <(tail -1 "$work/time.txt")
+  printf '%-28s %8.2f s  %8.1f MiB peak RSS  %6.2f s CPU\n' "$label" "$secs" "$(echo "$kb/1024" | bc -l)" \
+    "$(echo "$user+$sys" | bc -l)"
+  echo "$label $secs $kb $(echo "$user+$sys" | bc -l)" >>"$work/samples.txt"
 }
 
-# median LABEL prints the median seconds and peak KB of LABEL's samples.
+# median LABEL prints the medians of LABEL's samples: seconds, peak KB, CPU seconds.
 median() {
-  awk -v l="$1" '$1==l {print $2, $3}' "$work/samples.txt" | sort -n | awk '{s[NR]=$1; k[NR]=$2} END {m=int((NR+1)/2); print s[m], k[m]}'
+  local f
+  for f in 2 3 4; do
+    awk -v l="$1" -v f=$f '$1==l {print $f}' "$work/samples.txt" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
+  done | tr '\n' ' '
+  echo
 }
 
 # hugo_bench: the same articles as a Hugo site (bench/hugosite), Hugo's build and feedpub's cold
-# build alternating REPS times, each into an emptied output directory under $work (one disk),
+# build alternating REPS times, each into a new output directory under $work (one disk),
 # with the articles in the page cache for both. The first pair warms the caches and is dropped.
 hugo_bench() {
   command -v hugo >/dev/null || { echo "hugo is not installed (apt-get install hugo)"; exit 1; }
@@ -85,7 +91,12 @@ hugo_bench() {
     echo "## $n articles, $reps pairs after a warm-up pair"
     for rep in $(seq 0 "$reps"); do
       for tool in hugo feedpub; do
-        rm -rf "$work/hout-$n" "$work/out-$n" "$work/state-$n.db"*
+        # The previous output is moved aside, not deleted: ext4 skips recently deleted inodes
+        # when it allocates one (recently_deleted in the kernel profile), which made file
+        # creation right after a large delete several times slower, for either tool.
+        mkdir -p "$work/trash"
+        for o in "$work/hout-$n" "$work/out-$n"; do [ -e "$o" ] && mv "$o" "$work/trash/$RANDOM$RANDOM"; done
+        rm -f "$work/state-$n.db"*
         sync
         if [ $tool = hugo ]; then
           timed "hugo-$rep" hugo --quiet -s "$work/hugo-$n" -d "$work/hout-$n" --cacheDir "$work/hugo-cache"
@@ -95,12 +106,13 @@ hugo_bench() {
         fi
       done
     done
+    rm -rf "$work/trash" "$work/hout-$n" "$work/out-$n"
     sed -i -E '/^(hugo|feedpub)-0 /d; s/^(hugo|feedpub)-[0-9]+ /\1 /' "$work/samples.txt"
-    read -r hs hk < <(median hugo)
-    read -r fs fk < <(median feedpub)
-    printf '| %s | %.2f s | %.2f s | **%.2fx** | %.0f MiB | %.0f MiB |\n' "$n" "$hs" "$fs" \
-      "$(echo "$hs/$fs" | bc -l)" "$(echo "$hk/1024" | bc -l)" "$(echo "$fk/1024" | bc -l)"
-    echo "(articles | Hugo median | feedpub median | Hugo/feedpub | Hugo peak RSS | feedpub peak RSS; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
+    read -r hs hk hc < <(median hugo)
+    read -r fs fk fc < <(median feedpub)
+    printf '| %s | %.2f s | %.2f s | **%.2fx** | %.1f s | %.1f s | %.1fx | %.0f MiB | %.0f MiB |\n' "$n" "$hs" "$fs" \
+      "$(echo "$hs/$fs" | bc -l)" "$hc" "$fc" "$(echo "$hc/$fc" | bc -l)" "$(echo "$hk/1024" | bc -l)" "$(echo "$fk/1024" | bc -l)"
+    echo "(articles | wall: Hugo, feedpub, ratio | CPU: Hugo, feedpub, ratio | peak RSS: Hugo, feedpub; medians; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
   done
 }
 
@@ -123,18 +135,31 @@ profile_bench() {
   echo "(profiles: $work/cpu-$n.prof $work/mem-$n.prof)"
 }
 
+# memory_bench: the daemon's resident memory after its first import of n articles, after a
+# minute of polling (feeds, pages, /healthz), and after a restart on the same catalog.
 memory_bench() {
-  local n=$1 d port=18091
+  local n=$1 d port=18091 pid page start
   d=$(gen "$n")
   rm -f "$work/mem.db"*
-  "$bin" serve --dir "$d" --state "$work/mem.db" --addr 127.0.0.1:$port --log-level warn &
-  local pid=$!
-  # /healthz answers at once; the feeds answer 200 once the first reconcile has rendered them.
-  until curl -fs "http://127.0.0.1:$port/atom.xml" >/dev/null 2>&1; do sleep 0.5; done
-  for _ in 1 2 3; do curl -fs "http://127.0.0.1:$port/atom.xml" >/dev/null; done
   echo "## daemon with $n articles"
-  grep -E 'VmHWM|VmRSS' /proc/$pid/status
-  kill -TERM $pid; wait $pid || true
+  for run in "first import" "restarted"; do
+    start=$SECONDS
+    "$bin" serve --dir "$d" --state "$work/mem.db" --addr 127.0.0.1:$port --log-level warn &
+    pid=$!
+    # /healthz answers at once; the feeds answer 200 once the first reconcile has rendered them.
+    until curl -fs "http://127.0.0.1:$port/atom.xml" >/dev/null 2>&1; do sleep 0.5; done
+    echo "feeds served after $((SECONDS - start)) s"
+    sleep 2 # the memory is released right after the first render
+    printf '%-34s %s\n' "$run:" "$(grep -E 'VmRSS|VmHWM' /proc/$pid/status | tr -s ' \t\n' ' ')"
+    page=$(curl -fs "http://127.0.0.1:$port/" | grep -o 'articles/[^"]*\.html' | sed -n 1p)
+    local end=$((SECONDS + ${POLL_SECONDS:-60}))
+    while [ $SECONDS -lt $end ]; do
+      for path in atom.xml rss.xml feed.json "$page" healthz; do curl -fs "http://127.0.0.1:$port/$path" >/dev/null; done
+      sleep 0.1
+    done
+    printf '%-34s %s\n' "$run, after ${POLL_SECONDS:-60} s of polling:" "$(grep -E 'VmRSS|VmHWM' /proc/$pid/status | tr -s ' \t\n' ' ')"
+    kill -TERM $pid; wait $pid || true
+  done
 }
 
 http_bench() {

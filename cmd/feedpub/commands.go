@@ -253,8 +253,10 @@ func serve(ctx context.Context, inv *invocation) error {
 			return err
 		}
 		logSummary(gctx, p, pub, out)
-		// The first reconcile held the whole directory's path index; a daemon that then runs
-		// for months should not keep that peak as its resident size.
+		// The first reconcile held the whole directory's path index and filled the catalog's
+		// page caches; a daemon that then runs for months should not keep that peak as its
+		// resident size.
+		cat.ReleaseMemory()
 		debug.FreeOSMemory()
 		h, _ := pub.Health(gctx)
 		log.Info("serving", "addr", ln.Addr().String(), "dir", s.Dir, "state", s.State,

@@ -139,6 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	}
 	// One writer, readers for the feeds and pages, and headroom; WAL lets them run together.
 	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(maxIdleConns)
 	c.db = db
 	if err := c.migrate(ctx); err != nil {
 		c.Close()
@@ -149,6 +150,17 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// maxIdleConns is database/sql's default, stated because ReleaseMemory restores it.
+const maxIdleConns = 2
+
+// ReleaseMemory closes the idle database connections: after a bulk import their page caches
+// are full (up to 64 MiB each), and a daemon that runs for months should not keep that peak.
+// Connections reopen on demand with empty caches; connections in use are left alone.
+func (c *Catalog) ReleaseMemory() {
+	c.db.SetMaxIdleConns(0)
+	c.db.SetMaxIdleConns(maxIdleConns)
 }
 
 // Close closes the database and releases the lock.

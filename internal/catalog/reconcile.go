@@ -57,8 +57,10 @@ func (r Report) Changed() bool {
 }
 
 // batchSize is the number of files applied per transaction: large enough that commits (each
-// an fsync) cost little on a cold load, small enough that a crash loses little work.
-const batchSize = 500
+// an fsync, and a WAL checkpoint every few) cost little on a cold load, small enough that a
+// crash loses little work (uncommitted files are read again; no id was handed out for them).
+// (docs/performance.md has what 2,000 rather than 500 bought.)
+const batchSize = 2000
 
 // Reconcile brings the catalog in line with the whole article directory.
 func (c *Catalog) Reconcile(ctx context.Context) (Report, error) {

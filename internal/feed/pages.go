@@ -151,7 +151,7 @@ func (r *Renderer) index(ci *chanInfo, items []item, related []Related) ([]byte,
 	for i := range items {
 		d.Entries[i] = r.pageEntry(&items[i], d.Lang)
 	}
-	return r.execute("index.html", &d)
+	return r.execute("index.html", &d, 0)
 }
 
 // Page renders articles/<slug>.html for one entry. It renders removed entries too: whether
@@ -172,15 +172,22 @@ func (r *Renderer) Page(e catalog.Entry) (File, error) {
 	d.Canonical = it.link
 	pe := r.pageEntry(&it, d.Lang)
 	d.Entry = &pe
-	body, err := r.execute("article.html", &d)
+	body, err := r.execute("article.html", &d, len(pe.Content)+len(pe.Summary)+pageOverhead)
 	if err != nil {
 		return File{}, err
 	}
 	return File{Name: PageName(it.slug), ContentType: ContentTypeHTML, Body: body}, nil
 }
 
-func (r *Renderer) execute(name string, d *pageData) ([]byte, error) {
+// pageOverhead is about what an article page adds to its content and summary (head, nav,
+// meta, footer, escaping): sized from it, the page's buffer is allocated once instead of
+// doubling its way up, which was a third of a cold build's allocations.
+const pageOverhead = 3 << 10
+
+// execute runs template name; sizeHint, if known, is the expected output size.
+func (r *Renderer) execute(name string, d *pageData, sizeHint int) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(sizeHint)
 	if err := r.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
 		return nil, err
 	}
