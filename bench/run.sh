@@ -4,6 +4,7 @@
 #
 #   bench/run.sh build 10000 100000   cold build, no-change rebuild, peak memory, and the `cat` floor
 #   bench/run.sh hugo 10000 100000    feedpub's cold build vs Hugo's site build, interleaved (REPS=5)
+#                                     (BENCH_DIR=DIR reuses generated articles, BENCH_NOBUILD=1 its feedpub)
 #   bench/run.sh crash 10000          SIGKILL mid-import, restart: nothing lost, no id changed
 #   bench/run.sh profile 10000        CPU and allocation profiles of a cold build (go tool pprof)
 #   bench/run.sh http                 requests/s for a cached feed and a 304, feedpub vs nginx (wrk)
@@ -79,7 +80,8 @@ median() {
 
 # hugo_bench: the same articles as a Hugo site (bench/hugosite), Hugo's build and feedpub's cold
 # build alternating REPS times, each into a new output directory under $work (one disk),
-# with the articles in the page cache for both. The first pair warms the caches and is dropped.
+# with the articles in the page cache for both. The first pair warms the caches and is dropped
+# (WARMUP=0: no warm-up pair).
 hugo_bench() {
   command -v hugo >/dev/null || { echo "hugo is not installed (apt-get install hugo)"; exit 1; }
   local reps=${REPS:-5}
@@ -88,8 +90,9 @@ hugo_bench() {
     d=$(gen "$n")
     [ -d "$work/hugo-$n" ] || go run ./bench/hugosite "$d" "$work/hugo-$n" >&2
     rm -f "$work/samples.txt"
-    echo "## $n articles, $reps pairs after a warm-up pair"
-    for rep in $(seq 0 "$reps"); do
+    local first=$((1 - ${WARMUP:-1}))
+    echo "## $n articles, $reps pairs after ${WARMUP:-1} warm-up pair(s)"
+    for rep in $(seq "$first" "$reps"); do
       for tool in hugo feedpub; do
         # The previous output is moved aside, not deleted: ext4 skips recently deleted inodes
         # when it allocates one (recently_deleted in the kernel profile), which made file
@@ -223,5 +226,5 @@ case ${1:-} in
   http) http_bench ;;
   lines) lines_bench "${2:-100000}" ;;
   go) go test -run '^$' -bench . -benchmem ./... ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac
