@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/feedpub/feedpub/internal/feed"
 	"github.com/feedpub/feedpub/internal/manifest"
@@ -19,6 +20,9 @@ type dirOutput struct {
 	abs  string
 	man  *manifest.Manifest
 	st   *stager
+	// fresh, during a write that found no page on disk (a first build), takes the pages
+	// until the next Flush renames its directory into place.
+	fresh *freshDir
 }
 
 var _ Output = (*dirOutput)(nil)
@@ -42,9 +46,24 @@ func (d *dirOutput) Intact(context.Context) (bool, error) {
 	// knew may have been removed since.
 	d.st.abort()
 	d.st = newStager(d.root, d.man)
+	if d.fresh != nil {
+		d.fresh.abort()
+		d.fresh = nil
+	}
 	pages := filepath.Join(d.root, filepath.FromSlash(feed.PagesDir))
 	_, ierr := os.Stat(filepath.Join(d.root, feed.NameIndex))
 	_, perr := os.Stat(pages)
+	empty, err := isEmptyDir(pages)
+	if err != nil {
+		return false, fmt.Errorf("output %s: %w", pages, err)
+	}
+	if empty {
+		if d.fresh, err = newFreshDir(pages, d.man); err != nil {
+			return false, err
+		}
+	} else {
+		os.RemoveAll(freshPath(pages)) // a crashed first build's, if pages were made since
+	}
 	if err := os.MkdirAll(pages, 0o755); err != nil {
 		return false, fmt.Errorf("output %s: %w", pages, err)
 	}
@@ -55,6 +74,12 @@ func (d *dirOutput) Intact(context.Context) (bool, error) {
 
 // Put stages body; files become visible in batches of pageBatch and at Flush.
 func (d *dirOutput) Put(_ context.Context, name string, body []byte, _, _ string) (bool, error) {
+	if base, ok := strings.CutPrefix(name, feed.PagesDir); ok && d.fresh != nil && !strings.Contains(base, "/") {
+		if err := d.fresh.stage(name, base, body); err != nil {
+			return false, err
+		}
+		return true, d.fresh.flushIfFull(pageBatch)
+	}
 	changed, err := d.st.stage(name, body)
 	if err != nil {
 		return false, err
@@ -72,6 +97,14 @@ func (d *dirOutput) Names(_ context.Context, dir string) ([]string, error) {
 
 // Flush makes the staged files durable and renames them into place.
 func (d *dirOutput) Flush(context.Context) error {
+	if d.fresh != nil {
+		err := d.fresh.commit()
+		d.fresh.abort() // nothing left after a rename; the pages after a failure
+		d.fresh = nil
+		if err != nil {
+			return err
+		}
+	}
 	if err := d.st.commit(); err != nil {
 		return err
 	}

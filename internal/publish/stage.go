@@ -69,22 +69,13 @@ func (s *stager) stage(name string, data []byte) (changed bool, err error) {
 	}
 	// A name derived from the target, not a random one: only the process holding the catalog
 	// lock writes here, and creating random names cost three times as much on ext4.
-	tmp, err := os.OpenFile(filepath.Join(dir, tempPrefix+filepath.Base(dst)+tempSuffix),
-		os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return false, fmt.Errorf("output %s: %w", dst, err)
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	tmp := filepath.Join(dir, tempPrefix+filepath.Base(dst)+tempSuffix)
+	if err := writeNew(tmp, data); err != nil {
 		return false, fmt.Errorf("output %s: %w", dst, err)
 	}
 	s.mu.Lock()
 	s.dirs[dir] = true
-	s.pending = append(s.pending, staged{name: name, tmp: tmp.Name(), dst: dst})
+	s.pending = append(s.pending, staged{name: name, tmp: tmp, dst: dst})
 	s.mu.Unlock()
 	return true, nil
 }
