@@ -93,7 +93,7 @@ func TestDaemonEmbargo(t *testing.T) {
 	due := dueIn(2 * time.Second)
 	drop(t, dir, "world/embargo.md", embargoed(title, due))
 	// The log line comes before the commit: /healthz says when the hold is in the catalog.
-	waitFor(t, time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
+	waitFor(t, 2*time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
 	if h := heldHealth(t, d); h.Held != 1 || h.NextDue == nil || !h.NextDue.Equal(due) || h.Articles != 1 {
 		t.Fatalf("/healthz while held: %+v, want held 1 due %v", h, due)
 	}
@@ -131,9 +131,9 @@ func TestDaemonEmbargo(t *testing.T) {
 func TestDaemonEmbargoAcrossKill(t *testing.T) {
 	dir, state := t.TempDir(), filepath.Join(t.TempDir(), "state.db")
 	d := startDaemon(t, dir, state)
-	due := dueIn(2 * time.Second)
+	due := dueIn(3 * time.Second)
 	drop(t, dir, "embargo.md", embargoed("Killed before release", due))
-	waitFor(t, time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
+	waitFor(t, 2*time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
 	d.stop(syscall.SIGKILL)
 	time.Sleep(time.Until(due.Add(500 * time.Millisecond)))
 
@@ -159,12 +159,12 @@ func TestDaemonEmbargoMovedLater(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
 	d := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--out", out)
 	const title, slug = "Moved story", "moved-story"
-	first := dueIn(2 * time.Second)
+	first := dueIn(3 * time.Second)
 	drop(t, dir, "moved.md", embargoed(title, first))
-	waitFor(t, time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
+	waitFor(t, 2*time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
 	later := first.Add(time.Hour)
 	drop(t, dir, "moved.md", embargoed(title, later))
-	waitFor(t, time.Second, "article held again", func() bool {
+	waitFor(t, 2*time.Second, "article held again", func() bool {
 		h := heldHealth(t, d)
 		return d.count("catalog held", "moved.md") == 2 && h.NextDue != nil && h.NextDue.Equal(later)
 	})
