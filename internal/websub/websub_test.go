@@ -251,7 +251,7 @@ func (s *subscriber) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *subscriber) deliveries() int    { s.mu.Lock(); defer s.mu.Unlock(); return len(s.bodies) }
+func (s *subscriber) deliveries() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.bodies) }
 
 // request posts a subscription request to the hub handler and returns the status and body.
 func request(t *testing.T, hub http.Handler, form url.Values) (int, string) {
