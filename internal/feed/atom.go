@@ -72,7 +72,7 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		Generator: atomGenerator{URI: generatorURI, Version: r.site.GeneratorVersion, Name: generatorName},
 		Entries:   make([]*atomEntry, len(af.Entries)),
 	}
-	for _, l := range atomLinks(ci.atom, "application/atom+xml") {
+	for _, l := range atomLinks(ci.atom, "application/atom+xml", ci.hubs) {
 		out.Links = append(out.Links, feeds.AtomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
 	}
 	if ci.archive {

@@ -134,9 +134,10 @@ type links struct {
 // chanInfo is a Channel resolved into what every format writes.
 type chanInfo struct {
 	title, description string
-	id                 string // Atom feed id
-	home               string // the HTML page this document belongs to
-	archive            bool   // an archive document (RFC 5005's fh:archive)
+	id                 string   // Atom feed id
+	home               string   // the HTML page this document belongs to
+	archive            bool     // an archive document (RFC 5005's fh:archive)
+	hubs               []string // the WebSub hubs a subscription document names; nil on archive pages
 	rss, atom, json    links
 	html               links
 	dir                string // Dir of the feed
@@ -183,6 +184,9 @@ func (r *Renderer) info(ch Channel, page int) (*chanInfo, error) {
 	set(&ci.html, extHTML)
 	ci.home = sub[extHTML]
 	ci.archive = page >= 0
+	if !ci.archive {
+		ci.hubs = r.site.Hubs
+	}
 	return ci, nil
 }
 
@@ -234,12 +238,19 @@ func (r *Renderer) render(ch Channel, page int, entries []catalog.Entry, updated
 	if page >= 0 {
 		names = [4]string{archiveName(page, extRSS), archiveName(page, extAtom), archiveName(page, extJSON), archiveName(page, extHTML)}
 	}
-	return []File{
+	files := []File{
 		{Name: ci.dir + names[0], ContentType: ContentTypeRSS, Body: rss},
 		{Name: ci.dir + names[1], ContentType: ContentTypeAtom, Body: atom},
 		{Name: ci.dir + names[2], ContentType: ContentTypeJSON, Body: jf},
 		{Name: ci.dir + names[3], ContentType: ContentTypeHTML, Body: index},
-	}, nil
+	}
+	if !ci.archive {
+		// The subscription documents are the WebSub topics; archive pages are not subscribed to.
+		for i, l := range []links{ci.rss, ci.atom, ci.json} {
+			files[i].Self, files[i].Hubs = l.self, ci.hubs
+		}
+	}
+	return files, nil
 }
 
 // Target is what a request path below the base URL names, as ParsePath reads it.

@@ -277,3 +277,37 @@ func TestParsePath(t *testing.T) {
 		}
 	}
 }
+
+// TestHubsOnSubscriptionDocumentsOnly: a section's subscription feeds are WebSub topics with
+// their own self URL; its archive pages and HTML pages name no hub.
+func TestHubsOnSubscriptionDocumentsOnly(t *testing.T) {
+	site := testSite()
+	site.Hubs = []string{"https://hub.example.net/"}
+	r, err := New(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := Channel{Kind: catalog.KindSection, Slug: "politics", Title: "Politics", Pages: 1}
+	sub, err := r.Subscription(ch, testEntries(), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch, err := r.ArchivePage(ch, 0, testEntries()[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range sub[:3] {
+		want := "https://example.org/blog/" + f.Name
+		if f.Self != want || f.Link() != `<https://hub.example.net/>; rel="hub", <`+want+`>; rel="self"` {
+			t.Errorf("%s: self %q, link %q", f.Name, f.Self, f.Link())
+		}
+		if !bytes.Contains(f.Body, []byte("https://hub.example.net/")) {
+			t.Errorf("%s names no hub", f.Name)
+		}
+	}
+	for _, f := range append(arch, sub[3]) {
+		if f.Link() != "" || bytes.Contains(f.Body, []byte("hub.example.net")) {
+			t.Errorf("%s names a hub", f.Name)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ type Site struct {
 	// Icon says the site has an icon, served at NameIcon below BaseURL, which the feeds name
 	// (Atom <icon>, RSS <image>, JSON Feed icon and favicon) and the pages link.
 	Icon bool
+	// Hubs are the WebSub hubs every subscription feed names (Atom and RSS <link rel="hub">,
+	// JSON Feed "hubs", the HTTP Link header); each is checked by HubURL.
+	Hubs []string
 
 	// GeneratorVersion is the daemon's version for the Atom <generator version> attribute and
 	// the RSS <generator>; optional, and omitted when empty so tests stay stable.
@@ -70,6 +74,26 @@ type File struct {
 	Name        string // "rss.xml", "atom.xml", "feed.json", "index.html", "articles/<slug>.html"
 	ContentType string
 	Body        []byte
+	// Self is a subscription feed's absolute URL: its WebSub topic. "" for other files.
+	Self string
+	// Hubs are the WebSub hubs of a subscription feed (Site.Hubs); nil for archive pages,
+	// HTML pages, and feeds of a site without hubs.
+	Hubs []string
+}
+
+// Link is the value of the HTTP Link header a subscription feed is served with (RFC 8288, as
+// WebSub discovery reads it): each hub as rel="hub" and the feed as rel="self". It is "" for
+// a file without hubs.
+func (f File) Link() string {
+	if len(f.Hubs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, h := range f.Hubs {
+		b.WriteString("<" + h + `>; rel="hub", `)
+	}
+	b.WriteString("<" + f.Self + `>; rel="self"`)
+	return b.String()
 }
 
 // Renderer renders feeds and pages for one Site. It holds no mutable state after New, so
@@ -113,6 +137,25 @@ func BaseURL(raw string) (string, error) {
 	return base.String(), nil
 }
 
+// HubURL checks a WebSub hub URL and returns it as feeds name it: an absolute http(s) URL
+// without user or fragment, in the escaped form that is safe inside XML and a Link header.
+// It is the one judge of a hub URL; settings call it too.
+func HubURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("feed: hub URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return "", fmt.Errorf("feed: hub URL %q is not an absolute http(s) URL without user or fragment", raw)
+	}
+	s := u.String()
+	if strings.ContainsAny(s, "<>\" \t\r\n,;") {
+		// url.String leaves sub-delimiters alone; these would split a Link header value.
+		return "", fmt.Errorf("feed: hub URL %q contains a character a Link header cannot carry", raw)
+	}
+	return s, nil
+}
+
 // New validates site and prepares a Renderer. Templates are parsed here, once, so that a
 // broken template is a start-up error rather than a failure on the first publication.
 func New(site Site) (*Renderer, error) {
@@ -132,6 +175,20 @@ func New(site Site) (*Renderer, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(site.BaseURL) // BaseURL parsed it already
+	hubs := make([]string, 0, len(site.Hubs))
+	for _, h := range site.Hubs {
+		h, err := HubURL(h)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(hubs, h) {
+			hubs = append(hubs, h)
+		}
+	}
+	site.Hubs = nil
+	if len(hubs) > 0 {
+		site.Hubs = hubs
+	}
 	if site.Language != "" && !langRE.MatchString(site.Language) {
 		return nil, fmt.Errorf("feed: language %q is not a BCP 47 tag", site.Language)
 	}

@@ -680,3 +680,67 @@ func BenchmarkPage(b *testing.B) {
 		}
 	}
 }
+
+// TestHubs: every feed names its WebSub hubs, as discovery (WebSub §4) reads them: Atom and
+// RSS <link rel="hub"> beside rel="self", JSON Feed "hubs", and the HTTP Link header value.
+func TestHubs(t *testing.T) {
+	site := testSite()
+	site.Hubs = []string{"https://hub.example.net/", " https://example.org/blog/hub", "https://hub.example.net/"}
+	r, err := New(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubs := []string{"https://hub.example.net/", "https://example.org/blog/hub"}
+	files := render(t, r, testEntries())
+	for _, name := range []string{NameRSS, NameAtom} {
+		f := files[name]
+		t.Run(name, func(t *testing.T) {
+			feedcheck.Feedparser(t, f.Body, func(t *testing.T, p feedcheck.Parsed) {
+				var gotHubs []string
+				self := ""
+				for _, l := range p.Links {
+					switch l.Rel {
+					case "hub":
+						gotHubs = append(gotHubs, l.Href)
+					case "self":
+						self = l.Href
+					}
+				}
+				if fmt.Sprint(gotHubs) != fmt.Sprint(hubs) || self != f.Self {
+					t.Errorf("feedparser reads hubs %v and self %q; want %v and %q", gotHubs, self, hubs, f.Self)
+				}
+			})
+		})
+		want := `<https://hub.example.net/>; rel="hub", <https://example.org/blog/hub>; rel="hub", <` + f.Self + `>; rel="self"`
+		if f.Link() != want {
+			t.Errorf("%s: Link %q, want %q", name, f.Link(), want)
+		}
+	}
+	feedcheck.Jing(t, files[NameAtom].Body)
+	feedcheck.JSONSchema(t, files[NameJSON].Body)
+	var jf struct {
+		Hubs []struct{ Type, URL string }
+	}
+	if err := json.Unmarshal(files[NameJSON].Body, &jf); err != nil {
+		t.Fatal(err)
+	}
+	if len(jf.Hubs) != 2 || jf.Hubs[0].Type != "WebSub" || jf.Hubs[0].URL != hubs[0] || jf.Hubs[1].URL != hubs[1] {
+		t.Errorf("JSON Feed hubs %+v", jf.Hubs)
+	}
+	if l := files[NameIndex].Link(); l != "" {
+		t.Errorf("the HTML index has a Link header %q", l)
+	}
+	// Without hubs nothing is added.
+	plain := render(t, newTestRenderer(t), testEntries())
+	for name, f := range plain {
+		if bytes.Contains(f.Body, []byte(`"hub"`)) || bytes.Contains(f.Body, []byte(`"hubs"`)) || f.Link() != "" {
+			t.Errorf("%s names hubs though the site has none", name)
+		}
+	}
+	for _, bad := range []string{"ftp://hub.example/", "/hub", "https://u:p@hub.example/", "https://hub.example/#x", "https://hub.example/a,b"} {
+		site.Hubs = []string{bad}
+		if _, err := New(site); err == nil {
+			t.Errorf("hub %q accepted", bad)
+		}
+	}
+}

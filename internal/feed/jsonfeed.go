@@ -59,6 +59,9 @@ func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]by
 	if r.site.Author.Name != "" {
 		jf.Authors = []*feeds.JSONAuthor{{Name: r.site.Author.Name, Url: r.site.BaseURL}}
 	}
+	for _, h := range ci.hubs {
+		jf.Hubs = append(jf.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
+	}
 	out := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, ji := range jf.Items {
 		it := &items[i]

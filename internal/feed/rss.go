@@ -42,7 +42,7 @@ type rssChannel struct {
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 // rssItem extends feeds.RssItem. Title and Description are redeclared with omitempty because
@@ -121,7 +121,7 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 	}
 	out := &rssChannel{
 		RssFeed: ch,
-		Links:   atomLinks(ci.rss, "application/rss+xml"),
+		Links:   atomLinks(ci.rss, "application/rss+xml", ci.hubs),
 		Items:   make([]*rssItem, len(ch.Items)),
 	}
 	if ci.archive {
@@ -150,13 +150,17 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 	return marshalXML(doc)
 }
 
-// atomLinks are a document's self and RFC 5005 links, as atom:link elements of type typ.
-func atomLinks(l links, typ string) []rssAtomLink {
+// atomLinks are a document's self and RFC 5005 links, as atom:link elements of type typ, and
+// the WebSub hubs it names.
+func atomLinks(l links, typ string, hubs []string) []rssAtomLink {
 	out := []rssAtomLink{{Href: l.self, Rel: "self", Type: typ}}
 	for _, x := range [...]struct{ rel, href string }{{"current", l.current}, {"prev-archive", l.prev}, {"next-archive", l.next}} {
 		if x.href != "" {
 			out = append(out, rssAtomLink{Href: x.href, Rel: x.rel, Type: typ})
 		}
+	}
+	for _, h := range hubs {
+		out = append(out, rssAtomLink{Href: h, Rel: "hub"})
 	}
 	return out
 }

@@ -29,7 +29,14 @@ type Parsed struct {
 	ID            string        `json:"id"`
 	Language      string        `json:"language"`
 	Updated       string        `json:"updated"` // UTC RFC 3339, "" when absent
+	Links         []ParsedLink  `json:"links"`   // the feed's links (Atom <link>, RSS atom:link)
 	Entries       []ParsedEntry `json:"entries"`
+}
+
+// ParsedLink is one feed-level link as feedparser reports it.
+type ParsedLink struct {
+	Rel  string `json:"rel"`
+	Href string `json:"href"`
 }
 
 // ParsedEntry is one entry as feedparser reports it. Dates are UTC RFC 3339 at whole

@@ -26,6 +26,7 @@ out = {
     "id": d.feed.get("id", ""),
     "language": d.feed.get("language", ""),
     "updated": when(d.feed.get("updated_parsed")),
+    "links": [{"rel": l.get("rel", ""), "href": l.get("href", "")} for l in d.feed.get("links", [])],
     "entries": [],
 }
 for e in d.entries:
