@@ -64,6 +64,10 @@ func (s *Server) writeValidators(w http.ResponseWriter, r *http.Request, res *Re
 	if p.html {
 		h["Content-Security-Policy"] = s.csp
 	}
+	if p.linkHdr != nil {
+		// On 304s too: a subscriber may discover the hubs with a conditional GET.
+		h["Link"] = p.linkHdr
+	}
 
 	return notModified(r.Header, p)
 }

@@ -22,17 +22,28 @@ type Resource struct {
 	gzip        []byte // gzip of body; nil when gzip would not be smaller
 	etag        string // strong, quoted, derived from body alone
 	modTime     time.Time
+	link        string // Link header value; "" sends none
 	hdr         prepared
 }
 
+// Option adds to what a Resource is served with.
+type Option func(*Resource)
+
+// WithLink makes the Resource carry a Link header (RFC 8288) with value v, as a feed names its
+// WebSub hubs and itself; "" adds nothing.
+func WithLink(v string) Option { return func(r *Resource) { r.link = v } }
+
 // NewResource computes the gzip form, the ETag and the response header values of body.
 // The caller must not modify body afterwards.
-func NewResource(contentType string, body []byte, modTime time.Time) *Resource {
+func NewResource(contentType string, body []byte, modTime time.Time, opts ...Option) *Resource {
 	r := &Resource{
 		contentType: contentType,
 		body:        body,
 		etag:        strongETag(body),
 		modTime:     modTime.UTC().Truncate(time.Second),
+	}
+	for _, o := range opts {
+		o(r)
 	}
 	var buf bytes.Buffer
 	// Level 4, not BestCompression: on a 270 KB Atom feed it takes 5 ms instead of 15 ms for
@@ -59,7 +70,7 @@ func NewArchiveResource(contentType string, body []byte, modTime time.Time, maxA
 // Stub returns a Resource with r's validators and headers but no body, for a Validated to
 // keep after it drops r: it may only answer a request that its validators match.
 func (r *Resource) Stub() *Resource {
-	return &Resource{contentType: r.contentType, etag: r.etag, modTime: r.modTime, hdr: r.hdr}
+	return &Resource{contentType: r.contentType, etag: r.etag, modTime: r.modTime, link: r.link, hdr: r.hdr}
 }
 
 // ContentType is the media type the Resource is served with.
@@ -74,6 +85,9 @@ func (r *Resource) Gzip() []byte { return r.gzip }
 
 // ETag is the strong, quoted entity-tag of Body.
 func (r *Resource) ETag() string { return r.etag }
+
+// Link is the Link header value the Resource is served with; "" when none.
+func (r *Resource) Link() string { return r.link }
 
 // ModTime is the Last-Modified time, in UTC, truncated to the second (the precision of HTTP
 // dates); zero means none is sent.
@@ -100,7 +114,8 @@ type prepared struct {
 	ctypeHdr     []string
 	clenHdr      []string
 	clenGzHdr    []string
-	html         bool // gets the Content-Security-Policy header
+	linkHdr      []string // nil without a Link header
+	html         bool     // gets the Content-Security-Policy header
 	hasGzip      bool
 	cacheControl []string // overrides the server's; nil for most
 }
@@ -114,6 +129,9 @@ func prepare(r *Resource) prepared {
 		html:     isHTML(r.contentType),
 		etag:     r.etag,
 		etagHdr:  []string{r.etag},
+	}
+	if r.link != "" {
+		p.linkHdr = []string{r.link}
 	}
 	if p.hasGzip {
 		p.etagGz = r.etag[:len(r.etag)-1] + `-gz"`

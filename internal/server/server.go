@@ -16,6 +16,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,19 @@ type HealthError struct {
 	Error string    `json:"error"`
 }
 
+// FilesRoute is the route Observer is given for the paths Config.Files serves (section,
+// author and tag feeds, archives, ...) and for unknown paths.
+const FilesRoute = "/{path...}"
+
+// Observer is told of every response the server sends; metrics implement it. route is the
+// path of the pattern that matched ("/atom.xml", "/articles/{file}", FilesRoute), "" when none
+// did (a path refused before routing, a method not allowed); gzip
+// says whether the body was sent gzip-encoded. It is called on the request's goroutine
+// after the response was written, so it must be quick.
+type Observer interface {
+	Served(r *http.Request, route string, status int, gzip bool)
+}
+
 // HealthFunc reports the daemon's state for /healthz; an error turns the answer into a 503.
 type HealthFunc func(ctx context.Context) (Health, error)
 
@@ -100,10 +114,15 @@ type HealthFunc func(ctx context.Context) (Health, error)
 // from); zero means what it says. The other limits are no setting: for them a zero value means
 // the default named beside it, and a negative value means no limit.
 type Config struct {
-	MaxAge  time.Duration // Cache-Control max-age; 0 or negative means max-age=0
-	Logger  *slog.Logger  // nil discards
-	Version string        // shown by /healthz
-	Files   Files         // serves the paths beyond the fixed ones; nil answers them 404
+	MaxAge   time.Duration // Cache-Control max-age; 0 or negative means max-age=0
+	Logger   *slog.Logger  // nil discards
+	Version  string        // shown by /healthz
+	Files    Files         // serves the paths beyond the fixed ones; nil answers them 404
+	Observer Observer      // nil observes nothing
+	// Routes are more handlers to serve beside the feeds, by ServeMux pattern ("POST /hub",
+	// "GET /metrics"), each more specific than "GET /"; they get the same path guard, limits
+	// and observer.
+	Routes map[string]http.Handler
 
 	ReadHeaderTimeout time.Duration // default 5s: bounds slowloris-style header trickling
 	ReadTimeout       time.Duration // default 10s: requests here have no bodies worth waiting for
@@ -133,6 +152,7 @@ const retryAfter = "10"
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
+	obs    Observer
 	pages  Pages
 	health HealthFunc
 
@@ -156,22 +176,13 @@ type served struct {
 // New returns a Server that answers 503 on feed paths until the first Swap. pages and health
 // may be nil: article paths then answer 404, and /healthz reports only what the server knows.
 func New(cfg Config, pages Pages, health HealthFunc) *Server {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	cfg.ReadHeaderTimeout = orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	cfg.ReadTimeout = orDefault(cfg.ReadTimeout, DefaultReadTimeout)
-	cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
-	cfg.IdleTimeout = orDefault(cfg.IdleTimeout, DefaultIdleTimeout)
-	cfg.ShutdownTimeout = max(cfg.ShutdownTimeout, 0)
-	if cfg.MaxHeaderBytes <= 0 {
-		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
+	cfg = cfg.withDefaults()
 	s := &Server{
 		cfg:          cfg,
 		log:          cfg.Logger,
 		pages:        pages,
 		health:       health,
+		obs:          cfg.Observer,
 		cacheControl: []string{CacheControl(cfg.MaxAge)},
 		vary:         []string{"Accept-Encoding"},
 		nosniff:      []string{"nosniff"},
@@ -192,8 +203,27 @@ func New(cfg Config, pages Pages, health HealthFunc) *Server {
 	mux.HandleFunc("GET /articles/{file}", s.serveArticle)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /", s.serveFile)
+	for pattern, h := range cfg.Routes {
+		mux.Handle(pattern, h)
+	}
 	s.handler = s.guard(mux)
 	return s
+}
+
+// withDefaults fills the zero limits with their defaults.
+func (cfg Config) withDefaults() Config {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.ReadHeaderTimeout = orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	cfg.ReadTimeout = orDefault(cfg.ReadTimeout, DefaultReadTimeout)
+	cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
+	cfg.IdleTimeout = orDefault(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.ShutdownTimeout = max(cfg.ShutdownTimeout, 0)
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	return cfg
 }
 
 // orDefault maps 0 to def and negative to 0, which http.Server reads as no limit.
@@ -229,21 +259,33 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Config.ShutdownTimeout for in-flight requests and returns nil. It returns an error when
 // the listener fails or the drain deadline passes (remaining connections are then closed).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return serve(ctx, ln, s.handler, s.cfg)
+}
+
+// ServeHandler serves h on ln as Serve serves the feeds, with cfg's limits, logger and drain:
+// for a listener of its own, such as a separate metrics address. cfg's Observer and Routes
+// are not used.
+func ServeHandler(ctx context.Context, ln net.Listener, h http.Handler, cfg Config) error {
+	return serve(ctx, ln, h, cfg.withDefaults())
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler, cfg Config) error {
+	log := cfg.Logger
 	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		ReadTimeout:       s.cfg.ReadTimeout,
-		WriteTimeout:      s.cfg.WriteTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		Handler:           h,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		// net/http reports accept errors, TLS junk and handler panics here; route them
 		// through the daemon's logger so they are not lost on stderr.
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	// Debug: the daemon announces itself; this only confirms the listener handed in.
-	s.log.Debug("http serving", "addr", ln.Addr().String())
+	log.Debug("http serving", "addr", ln.Addr().String())
 
 	select {
 	case err := <-errc:
@@ -252,7 +294,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	// The drain deadline must not inherit ctx's cancellation, or it would have expired already.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
@@ -262,7 +304,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("server: %w", err)
 	}
-	s.log.Debug("http drained")
+	log.Debug("http drained")
 	return nil
 }
 
@@ -278,19 +320,45 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		if !canonicalEscapes(r.URL) || p == "" || p[0] != '/' || path.Clean(p) != strings.TrimSuffix(p, "/") && p != "/" {
 			http.NotFound(w, r)
 			s.logRequest(r, http.StatusNotFound, 0, time.Time{})
+			if s.obs != nil {
+				s.obs.Served(r, "", http.StatusNotFound, false)
+			}
 			return
 		}
-		// Wrapping costs an allocation, so it is done only when debug logs are wanted.
-		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+		debug := s.log.Enabled(r.Context(), slog.LevelDebug)
+		if !debug && s.obs == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		var start time.Time
+		if debug {
+			start = time.Now()
+		}
+		// Recorders are pooled: this is the path of every poll, and it allocates nothing else.
+		rec := recorders.Get().(*statusRecorder)
+		*rec = statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		s.logRequest(r, rec.status, rec.n, start)
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if s.obs != nil {
+			_, route, _ := strings.Cut(r.Pattern, " ")
+			switch {
+			case route == "/":
+				route = FilesRoute
+			case route == "":
+				route = r.Pattern // a pattern without a method
+			}
+			s.obs.Served(r, route, status, rec.gzip)
+		}
+		s.logRequest(r, status, rec.n, start)
+		*rec = statusRecorder{}
+		recorders.Put(rec)
 	})
 }
+
+var recorders = sync.Pool{New: func() any { return new(statusRecorder) }}
 
 // logRequest writes the access log line. Debug only: at a million polls a day an info-level
 // access log would be most of the daemon's I/O.
@@ -315,16 +383,20 @@ func (s *Server) logRequest(r *http.Request, status int, n int64, start time.Tim
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
 }
 
-// statusRecorder captures what the access log reports.
+// statusRecorder captures what the access log and the Observer report.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	n      int64
+	gzip   bool
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		if ce := w.ResponseWriter.Header()["Content-Encoding"]; len(ce) == 1 && ce[0] == "gzip" {
+			w.gzip = true
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
