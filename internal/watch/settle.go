@@ -113,7 +113,9 @@ type candidate struct {
 // A path settles when two looks settle apart saw the same size and mtime
 // (or both saw it missing) with no event in between. Directories are dropped.
 // stat is called without the lock held.
-func (d *dirtySet) collect(now time.Time, stat func(rel string, now time.Time) look) (ready []string, reason string) {
+//
+// landed is the earliest last event of the ready paths: when the oldest of them stopped changing.
+func (d *dirtySet) collect(now time.Time, stat func(rel string, now time.Time) look) (ready []string, landed time.Time, reason string) {
 	d.mu.Lock()
 	var due []candidate
 	for rel, ps := range d.paths {
@@ -133,7 +135,7 @@ func (d *dirtySet) collect(now time.Time, stat func(rel string, now time.Time) l
 	d.mu.Unlock()
 
 	if len(due) == 0 {
-		return nil, reason
+		return nil, time.Time{}, reason
 	}
 	looks := make([]look, len(due))
 	for i, c := range due {
@@ -156,19 +158,30 @@ func (d *dirtySet) collect(now time.Time, stat func(rel string, now time.Time) l
 		case ps.first.same(cur):
 			delete(d.paths, c.rel)
 			ready = append(ready, c.rel)
+			if landed.IsZero() || ps.lastEvent.Before(landed) {
+				landed = ps.lastEvent
+			}
 		default:
 			// Still changing without events (or events were lost): start a new pair of looks.
 			ps.first = cur
 		}
 	}
 	slices.Sort(ready)
-	return ready, reason
+	return ready, landed, reason
 }
 
 // outbox gathers settled paths and rescan reasons between two sends.
 type outbox struct {
 	paths   map[string]struct{}
+	landed  time.Time
 	reasons []string
+}
+
+// landedAt records that paths just added stopped changing at t; the Batch keeps the earliest.
+func (o *outbox) landedAt(t time.Time) {
+	if !t.IsZero() && (o.landed.IsZero() || t.Before(o.landed)) {
+		o.landed = t
+	}
 }
 
 // add records paths that settled and, if reason is not empty, a rescan request.
@@ -191,7 +204,8 @@ func (o *outbox) take() Batch {
 	b := Batch{Rescan: len(o.reasons) > 0, Reason: strings.Join(o.reasons, "; ")}
 	if len(o.paths) > 0 {
 		b.Paths = slices.Sorted(maps.Keys(o.paths))
+		b.Landed = o.landed
 	}
-	o.paths, o.reasons = nil, nil
+	o.paths, o.reasons, o.landed = nil, nil, time.Time{}
 	return b
 }

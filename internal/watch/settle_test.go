@@ -33,7 +33,7 @@ func TestSettleNeedsQuietAndTwoEqualLooks(t *testing.T) {
 		{3 * s, nil},             // reported once
 	}
 	for _, st := range steps {
-		got, reason := d.collect(t0.Add(st.at), fs.stat)
+		got, _, reason := d.collect(t0.Add(st.at), fs.stat)
 		if !slices.Equal(got, st.want) || reason != "" {
 			t.Errorf("at %v: got %v rescan %q, want %v", st.at, got, reason, st.want)
 		}
@@ -48,10 +48,10 @@ func TestSettleKeepsWaitingWhileFileChanges(t *testing.T) {
 	d.touch("a", t0)
 	d.collect(t0.Add(s), fs.stat) // first look: size 1
 	fs["a"] = look{exists: true, size: 2}
-	if got, _ := d.collect(t0.Add(2*s), fs.stat); got != nil {
+	if got, _, _ := d.collect(t0.Add(2*s), fs.stat); got != nil {
 		t.Fatalf("reported %v while size changed without events", got)
 	}
-	if got, _ := d.collect(t0.Add(3*s), fs.stat); !slices.Equal(got, []string{"a"}) {
+	if got, _, _ := d.collect(t0.Add(3*s), fs.stat); !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("got %v, want a once stable", got)
 	}
 }
@@ -64,11 +64,11 @@ func TestSettleEventResetsLooks(t *testing.T) {
 	d.touch("a", t0)
 	d.collect(t0.Add(s), fs.stat)
 	d.touch("a", t0.Add(s+s/2))
-	if got, _ := d.collect(t0.Add(2*s), fs.stat); got != nil {
+	if got, _, _ := d.collect(t0.Add(2*s), fs.stat); got != nil {
 		t.Fatalf("reported %v despite a new event", got)
 	}
 	d.collect(t0.Add(2*s+s/2), fs.stat) // first look after the new quiet period
-	if got, _ := d.collect(t0.Add(3*s+s/2), fs.stat); !slices.Equal(got, []string{"a"}) {
+	if got, _, _ := d.collect(t0.Add(3*s+s/2), fs.stat); !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("got %v, want a", got)
 	}
 }
@@ -83,7 +83,7 @@ func TestSettleEventDuringStatDiscardsLook(t *testing.T) {
 		return look{at: now, exists: true}
 	}
 	d.collect(t0.Add(s), stat)
-	if got, _ := d.collect(t0.Add(2*s), fakeFS{}.stat); got != nil {
+	if got, _, _ := d.collect(t0.Add(2*s), fakeFS{}.stat); got != nil {
 		t.Fatalf("reported %v based on a look older than the last event", got)
 	}
 }
@@ -96,7 +96,7 @@ func TestSettleVanishedReportedDirsDropped(t *testing.T) {
 	d.touch("gone", t0)
 	d.touch("dir", t0)
 	d.collect(t0.Add(s), fs.stat)
-	got, _ := d.collect(t0.Add(2*s), fs.stat)
+	got, _, _ := d.collect(t0.Add(2*s), fs.stat)
 	if !slices.Equal(got, []string{"gone"}) {
 		t.Fatalf("got %v, want [gone]", got)
 	}
@@ -116,11 +116,11 @@ func TestSettleBatchesAndRescanReasons(t *testing.T) {
 	d.requestRescan("overflow")
 	d.requestRescan("overflow")
 	d.requestRescan("periodic")
-	got, reason := d.collect(t0.Add(s), fs.stat)
+	got, _, reason := d.collect(t0.Add(s), fs.stat)
 	if got != nil || reason != "overflow; periodic" {
 		t.Fatalf("got %v %q", got, reason)
 	}
-	got, reason = d.collect(t0.Add(2*s), fs.stat)
+	got, _, reason = d.collect(t0.Add(2*s), fs.stat)
 	if !slices.Equal(got, []string{"a", "b", "c"}) || reason != "" {
 		t.Fatalf("got %v rescan %q, want sorted a b c in one batch", got, reason)
 	}
@@ -144,5 +144,33 @@ func TestOutboxMergesUntilTaken(t *testing.T) {
 	o.add([]string{"d"}, "")
 	if b := o.take(); b.Rescan || b.Reason != "" || !slices.Equal(b.Paths, []string{"d"}) {
 		t.Fatalf("batch = %+v", b)
+	}
+}
+
+// TestSettleLanded: a batch says when its oldest path stopped changing, the start of the
+// file-to-feed latency.
+func TestSettleLanded(t *testing.T) {
+	const s = 10 * time.Millisecond
+	t0 := time.Unix(1000, 0)
+	fs := fakeFS{"a": {exists: true, size: 1}, "b": {exists: true, size: 2}}
+	d := newDirtySet(s)
+	d.touch("a", t0)
+	d.touch("b", t0.Add(time.Millisecond))
+	d.touch("a", t0.Add(2*time.Millisecond)) // a's last event is later than b's
+	d.collect(t0.Add(3*time.Millisecond), fs.stat)
+	got, landed, _ := d.collect(t0.Add(3*time.Millisecond+s), fs.stat)
+	if !slices.Equal(got, []string{"a", "b"}) || !landed.Equal(t0.Add(time.Millisecond)) {
+		t.Fatalf("got %v landed %v, want [a b] landed at b's last event", got, landed.Sub(t0))
+	}
+	var o outbox
+	o.add(got, "")
+	o.landedAt(landed)
+	o.add([]string{"c"}, "")
+	o.landedAt(t0.Add(time.Hour))
+	if b := o.take(); !b.Landed.Equal(t0.Add(time.Millisecond)) {
+		t.Errorf("batch landed %v, want the earliest", b.Landed.Sub(t0))
+	}
+	if b := o.take(); !b.Landed.IsZero() {
+		t.Errorf("an empty batch landed at %v", b.Landed)
 	}
 }

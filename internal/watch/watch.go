@@ -53,6 +53,9 @@ type Batch struct {
 	Paths  []string // slash-separated paths relative to Root, sorted, deduplicated; files that settled, or vanished
 	Rescan bool     // the consumer must do a full reconcile (overflow, watch error, root vanished/returned, periodic, ...)
 	Reason string   // why Rescan, for the log
+	// Landed is when the earliest of Paths had its last event: the moment it stopped changing,
+	// from which the file-to-feed latency is measured. Zero when Paths is empty.
+	Landed time.Time
 }
 
 // Watcher watches one root directory tree. It is used by one call to Run.
@@ -562,8 +565,9 @@ func (w *Watcher) settleLoop(ctx context.Context, out chan<- Batch) {
 		case <-tick.C:
 		}
 		now := time.Now()
-		paths, reason := w.dirty.collect(now, stat)
+		paths, landed, reason := w.dirty.collect(now, stat)
 		box.add(paths, reason)
+		box.landedAt(landed)
 		if box.empty() || now.Sub(lastSent) < w.settle {
 			continue
 		}
