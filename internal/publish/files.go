@@ -127,7 +127,7 @@ func quickMedian(xs []int) int {
 
 // resolve finds the feed and version a served name belongs to.
 func (p *Publisher) resolve(ctx context.Context, name string) (catalog.Feed, feed.Target, fileVersion, error) {
-	v, _ := p.current()
+	v, _, _ := p.current()
 	if isSiteFile(name) {
 		root, err := p.cat.FeedBySlug(ctx, catalog.KindRoot, "")
 		return root, feed.Target{Kind: catalog.KindRoot, Page: -2}, fileVersion{root.Seq, v.r}, err
@@ -171,7 +171,7 @@ func (p *Publisher) File(ctx context.Context, name string) (*server.Resource, er
 	if res := p.files.get(name, ver); res != nil {
 		return res, nil
 	}
-	v, _ := p.current()
+	v, _, _ := p.current()
 	if v.r != ver.r {
 		return nil, fmt.Errorf("%s: settings changed while serving", name)
 	}
@@ -218,5 +218,5 @@ func (p *Publisher) resource(f catalog.Feed, t feed.Target, file feed.File) *ser
 	if fullArchivePage(f, t.Page) {
 		return server.NewArchiveResource(file.ContentType, file.Body, mod, archiveMaxAge)
 	}
-	return server.NewResource(file.ContentType, file.Body, mod)
+	return server.NewResource(file.ContentType, file.Body, mod, server.WithLink(file.Link()))
 }

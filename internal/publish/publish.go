@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,22 @@ import (
 // Swapper receives each new set of rendered feeds; *server.Server is one.
 type Swapper interface {
 	Swap(*server.Snapshot)
+}
+
+// Notifier is told, after each render, of every feed whose bytes changed (all of them on a
+// Publisher's first render), so that WebSub hubs and subscribers learn of it; *websub.Service
+// is one. topic is the feed's URL, link its Link header. Changed must not block: ingest never
+// waits for a hub.
+type Notifier interface {
+	Changed(topic, contentType, link string, body []byte)
+}
+
+// Observer is told what the pipeline did, for metrics; *metrics.Metrics is one. Its methods
+// must be quick.
+type Observer interface {
+	Reconciled(rep catalog.Report) // after every reconcile, full or of some paths
+	Rendered(d time.Duration)      // after every render
+	FileToFeed(d time.Duration)    // from a batch's Landed to its feeds being served
 }
 
 var (
@@ -90,6 +107,11 @@ type Publisher struct {
 	renderMu sync.Mutex
 	renders  atomic.Int64
 	lastBody map[string][]byte // each representation's bytes at the last render; under renderMu
+	// offeredSeq is the catalog Seq up to which the Notifier was offered the feeds beyond the
+	// root (their changes are found by the feeds' own Seq); under renderMu. -1 before the
+	// first render, which takes the Seq the catalog had when the Publisher was made.
+	offeredSeq int64
+	startSeq   int64
 
 	// retryAfter is the pause before a failed ingest is retried as a full reconcile; a field
 	// so that tests need not wait for it. dueCheck is the longest sleep while an entry is held.
@@ -100,6 +122,8 @@ type Publisher struct {
 	mu      sync.Mutex
 	view    view
 	srv     Swapper
+	ntf     Notifier
+	obs     Observer
 	pages   map[string]cachedPage
 	lastErr *server.HealthError // the last failed ingest or render, for /healthz
 	out     Output              // the static copy SetOutput gave (a bucket); nil: cfg.Out, if any
@@ -136,13 +160,20 @@ const maxCachedPages = 512
 // static copy to keep.
 func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
 	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second, files: newFileCache(),
-		dueCheck: defaultDueCheck, now: cfg.Now}
+		dueCheck: defaultDueCheck, now: cfg.Now, offeredSeq: -1}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	if p.now == nil {
 		p.now = time.Now
 	}
+	// Feeds that the start-up reconcile changes have a Seq above this one, so the first render
+	// offers them to the Notifier.
+	st, err := cat.Stats(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	p.startSeq = st.Seq
 	if err := p.SetConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -207,6 +238,35 @@ func (p *Publisher) output() (Output, *background) {
 	return p.out, p.bg
 }
 
+// SetNotifier makes every later render tell n of the feeds whose bytes changed.
+func (p *Publisher) SetNotifier(n Notifier) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ntf = n
+}
+
+// SetObserver makes the Publisher report its reconciles and renders to o.
+func (p *Publisher) SetObserver(o Observer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.obs = o
+}
+
+func (p *Publisher) observer() Observer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.obs == nil {
+		return nopObserver{}
+	}
+	return p.obs
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Reconciled(catalog.Report) {}
+func (nopObserver) Rendered(time.Duration)    {}
+func (nopObserver) FileToFeed(time.Duration)  {}
+
 // SetConfig replaces the site settings (SIGHUP); the next Render uses them.
 func (p *Publisher) SetConfig(cfg Config) error {
 	if cfg.FeedSize < 1 {
@@ -250,10 +310,10 @@ func (p *Publisher) SetConfig(cfg Config) error {
 // Renders reports how many times the feeds were rendered, for tests and the health check.
 func (p *Publisher) Renders() int { return int(p.renders.Load()) }
 
-func (p *Publisher) current() (view, Swapper) {
+func (p *Publisher) current() (view, Swapper, Notifier) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.view, p.srv
+	return p.view, p.srv, p.ntf
 }
 
 // Render builds every representation of the current catalog once and swaps them into the
@@ -270,7 +330,7 @@ func (p *Publisher) Render(ctx context.Context) (RenderReport, error) {
 func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	p.renderMu.Lock()
 	defer p.renderMu.Unlock()
-	v, srv := p.current()
+	v, srv, ntf := p.current()
 	start := time.Now()
 	var rep RenderReport
 	st, err := p.cat.Stats(ctx)
@@ -311,6 +371,12 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	if srv != nil {
 		srv.Swap(snapshot(dated))
 	}
+	// Hubs are told once the static copy is written too (a hub may fetch the topic from
+	// wherever the base URL points), and also when writing it failed: the served feeds changed.
+	defer notify(ntf, files, rep.Changed)
+	if ntf != nil {
+		defer p.offerFeeds(ctx, v, ntf, all, st.Seq)
+	}
 	out, bg := p.output()
 	if out == nil && v.cfg.Out != "" {
 		if err := p.claimLocked(v.cfg); err != nil {
@@ -331,10 +397,23 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	}
 	n := p.renders.Add(1)
 	rep.Duration = time.Since(start)
+	p.observer().Rendered(rep.Duration)
 	p.log.Info("render", "entries", rep.Entries, "live", st.Live, "seq", st.Seq, "changed", rep.Changed,
 		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "other_written", rep.OtherWritten, "render", n,
 		"duration_ms", rep.Duration.Milliseconds())
 	return rep, nil
+}
+
+// notify tells ntf of the feeds named in changed that have hubs.
+func notify(ntf Notifier, files []feed.File, changed []string) {
+	if ntf == nil {
+		return
+	}
+	for _, f := range files {
+		if len(f.Hubs) > 0 && slices.Contains(changed, f.Name) {
+			ntf.Changed(f.Self, f.ContentType, f.Link(), f.Body)
+		}
+	}
 }
 
 // snapshot makes the server's view of files. Compressing the four representations in
@@ -343,7 +422,7 @@ func snapshot(files []stamped) *server.Snapshot {
 	res := make([]*server.Resource, len(files))
 	var wg sync.WaitGroup
 	for i, f := range files {
-		wg.Go(func() { res[i] = server.NewResource(f.ContentType, f.Body, f.modTime) })
+		wg.Go(func() { res[i] = server.NewResource(f.ContentType, f.Body, f.modTime, server.WithLink(f.Link())) })
 	}
 	wg.Wait()
 	snap := &server.Snapshot{Files: make(map[string]*server.Resource, len(files))}
@@ -436,6 +515,7 @@ func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
 		p.noteError(err)
 		return out, err
 	}
+	p.observer().Reconciled(out.Catalog)
 	if p.Renders() == 0 || out.Catalog.Changed() {
 		out.Rendered = true
 		out.Render, err = p.Render(ctx)
@@ -485,9 +565,13 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		}
 		paths := map[string]struct{}{}
 		rescan, reason := false, ""
+		var landed time.Time
 		merge := func(b watch.Batch) {
 			for _, path := range b.Paths {
 				paths[path] = struct{}{}
+			}
+			if !b.Landed.IsZero() && (landed.IsZero() || b.Landed.Before(landed)) {
+				landed = b.Landed
 			}
 			if b.Rescan {
 				rescan, reason = true, b.Reason
@@ -513,7 +597,7 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		// Ingest with a context that outlives a shutdown request: a batch begun is finished, so
 		// the catalog never holds half of a burst that the watcher already let go of.
 		ictx := context.WithoutCancel(ctx)
-		if err := p.ingest(ictx, paths, rescan, reason); err != nil {
+		if err := p.ingest(ictx, paths, landed, rescan, reason); err != nil {
 			p.noteError(err)
 			p.log.Error("ingest failed; full reconcile scheduled", "err", err, "retry_in_ms", p.retryAfter.Milliseconds())
 			if retry == nil {
@@ -529,7 +613,9 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 	}
 }
 
-func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, rescan bool, reason string) error {
+// ingest reconciles paths (or everything, when rescan is set) and renders if the catalog
+// changed; landed, when set, is when the oldest path stopped changing.
+func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, landed time.Time, rescan bool, reason string) error {
 	var rep catalog.Report
 	var err error
 	if rescan {
@@ -545,9 +631,16 @@ func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, resca
 	if err != nil {
 		return err
 	}
+	obs := p.observer()
+	obs.Reconciled(rep)
 	if !rep.Changed() {
 		return nil
 	}
-	_, err = p.Render(ctx)
-	return err
+	if _, err = p.Render(ctx); err != nil {
+		return err
+	}
+	if !landed.IsZero() {
+		obs.FileToFeed(time.Since(landed))
+	}
+	return nil
 }
