@@ -16,6 +16,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	m03Feeds,
 	m04Embargo,
 	m05LanguageOffsetRejectTime,
+	m06WebSub,
 }
 
 // migrate brings the schema to len(migrations), each step in its own transaction, and refuses
@@ -174,5 +175,37 @@ func m05LanguageOffsetRejectTime(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `ALTER TABLE entries ADD COLUMN language TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN published_offset INTEGER;
 ALTER TABLE rejects ADD COLUMN rejected_at INTEGER;`)
+	return err
+}
+
+// m06WebSub adds what WebSub must not forget across a restart: each topic's last announced
+// body hash, the jobs owed (publish notifications to hubs, deliveries to subscribers; one per
+// kind, target and topic) and the built-in hub's subscriptions. websub_counter hands out job
+// versions that are never reused, even after a job is deleted.
+func m06WebSub(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `CREATE TABLE websub_topics (
+	topic TEXT PRIMARY KEY,
+	hash  BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE websub_jobs (
+	kind     TEXT NOT NULL,
+	target   TEXT NOT NULL,
+	topic    TEXT NOT NULL,
+	attempts INTEGER NOT NULL,
+	next_at  INTEGER NOT NULL,
+	version  INTEGER NOT NULL,
+	PRIMARY KEY (kind, target, topic)
+) WITHOUT ROWID;
+CREATE INDEX websub_jobs_next ON websub_jobs(next_at, version);
+CREATE TABLE websub_subscriptions (
+	topic    TEXT NOT NULL,
+	callback TEXT NOT NULL,
+	secret   TEXT NOT NULL,
+	expires  INTEGER NOT NULL,
+	PRIMARY KEY (topic, callback)
+) WITHOUT ROWID;
+CREATE INDEX websub_subscriptions_expires ON websub_subscriptions(expires);
+CREATE TABLE websub_counter (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT INTO websub_counter(id, n) VALUES (1, 0);`)
 	return err
 }
