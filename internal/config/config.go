@@ -29,6 +29,7 @@ import (
 	"github.com/feedpub/feedpub/internal/publish"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
+	"github.com/feedpub/feedpub/internal/websub"
 )
 
 // DefaultFile is the config file read from the working directory when neither --config nor
@@ -88,6 +89,16 @@ type Settings struct {
 	AuthorityFrom string
 	// StateDefaulted: State is the per-directory default, which moves with the directory.
 	StateDefaulted bool
+
+	// WebSub and metrics.
+	Hubs                []string      // external hubs every feed names and that are told of every change
+	Hub                 bool          // run the built-in hub at BaseURL + HubPath
+	HubURL              string        // derived: the built-in hub's URL when Hub is set, else ""
+	HubAllowPrivate     bool          // the built-in hub may call callbacks on loopback and private networks
+	HubLease            time.Duration // lease when a subscriber asks for none
+	HubMaxLease         time.Duration // longest lease granted
+	HubMaxSubscriptions int
+	MetricsAddr         string // "" serves /metrics and /stats on addr; MetricsOff serves neither
 }
 
 // Defaults returns the settings used when no source says otherwise. A default that a package
@@ -112,8 +123,18 @@ func Defaults() Settings {
 		Drain:           server.DefaultShutdownTimeout,
 		LogFormat:       "text",
 		LogLevel:        "info",
+
+		HubLease:            websub.DefaultLease,
+		HubMaxLease:         websub.DefaultMaxLease,
+		HubMaxSubscriptions: websub.DefaultMaxSubscriptions,
 	}
 }
+
+// HubPath is where the built-in hub is served, below the base URL.
+const HubPath = "hub"
+
+// MetricsOff is the metrics_addr value that serves no metrics.
+const MetricsOff = "off"
 
 // key is one setting: its name in the file (snake_case), as a flag (kebab-case) and in the
 // environment (FEEDPUB_UPPER_CASE), the placeholder help shows for its value, and how a string
@@ -152,6 +173,19 @@ func serveOnly(k key) key { k.serveOnly = true; return k }
 
 // forBuildToo marks a duration that build uses as well: the cache headers of a bucket's objects.
 func forBuildToo(k key) key { k.serveOnly = false; return k }
+
+func boolKey(name, usage string, p func(*Settings) *bool) key {
+	return key{name: name, usage: usage,
+		set: func(s *Settings, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			*p(s) = b
+			return nil
+		},
+		get: func(s *Settings) string { return strconv.FormatBool(*p(s)) }}
+}
 
 var keys = []key{
 	strKey("dir", "DIR", "directory of articles to publish", func(s *Settings) *string { return &s.Dir }),
@@ -216,6 +250,28 @@ var keys = []key{
 	durKey("drain", "how long shutdown waits for requests in flight", func(s *Settings) *time.Duration { return &s.Drain }),
 	strKey("log_format", "FORMAT", "log format: text or json", func(s *Settings) *string { return &s.LogFormat }),
 	strKey("log_level", "LEVEL", "log level: debug, info, warn or error", func(s *Settings) *string { return &s.LogLevel }),
+	{name: "hubs", arg: "URLS", usage: "WebSub hubs to name in every feed and notify of every change (comma-separated)", set: func(s *Settings, v string) error {
+		s.Hubs = nil
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				s.Hubs = append(s.Hubs, h)
+			}
+		}
+		return nil
+	}, get: func(s *Settings) string { return strings.Join(s.Hubs, ",") }},
+	serveOnly(boolKey("hub", "run the built-in WebSub hub at BASE_URL/hub", func(s *Settings) *bool { return &s.Hub })),
+	serveOnly(boolKey("hub_allow_private", "let the built-in hub call callbacks on loopback and private networks", func(s *Settings) *bool { return &s.HubAllowPrivate })),
+	durKey("hub_lease", "built-in hub: lease of a subscription that asks for none", func(s *Settings) *time.Duration { return &s.HubLease }),
+	durKey("hub_max_lease", "built-in hub: longest lease granted", func(s *Settings) *time.Duration { return &s.HubMaxLease }),
+	serveOnly(key{name: "hub_max_subscriptions", arg: "N", usage: "built-in hub: most subscriptions held, all feeds together", set: func(s *Settings, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a positive whole number")
+		}
+		s.HubMaxSubscriptions = n
+		return nil
+	}, get: func(s *Settings) string { return strconv.Itoa(s.HubMaxSubscriptions) }}),
+	serveOnly(strKey("metrics_addr", "ADDR", "where /metrics and /stats are served: empty for the main address, an address of their own, or off", func(s *Settings) *string { return &s.MetricsAddr })),
 }
 
 func flagName(k string) string { return strings.ReplaceAll(k, "_", "-") }
@@ -365,6 +421,14 @@ func (s *Settings) readFile(file string, explicit bool) error {
 			return fmt.Errorf("config file %s: %w: unknown key %q", file, ErrInvalid, n)
 		}
 		v := fmt.Sprint(raw[n])
+		if list, ok := raw[n].([]any); ok {
+			// A TOML array (hubs = ["...", "..."]) is the comma-separated list of the other sources.
+			parts := make([]string, len(list))
+			for i, x := range list {
+				parts[i] = fmt.Sprint(x)
+			}
+			v = strings.Join(parts, ",")
+		}
 		if err := k.set(s, v); err != nil {
 			return fmt.Errorf("config file %s: %w: %s = %q: %v", file, ErrInvalid, n, v, err)
 		}
@@ -445,6 +509,35 @@ func (s *Settings) finish() error {
 	}
 	if _, err := net.ResolveTCPAddr("tcp", s.Addr); err != nil {
 		return fmt.Errorf("%w: addr %q: %v", ErrInvalid, s.Addr, err)
+	}
+	return s.finishWebSub()
+}
+
+// finishWebSub checks the WebSub and metrics settings and derives the built-in hub's URL.
+func (s *Settings) finishWebSub() error {
+	for i, h := range s.Hubs {
+		u, err := feed.HubURL(h)
+		if err != nil {
+			return fmt.Errorf("%w: hubs %q: %w", ErrInvalid, h, err)
+		}
+		s.Hubs[i] = u
+	}
+	s.HubURL = ""
+	if s.Hub {
+		s.HubURL = s.BaseURL + HubPath
+	}
+	if s.HubLease <= 0 || s.HubMaxLease <= 0 || s.HubLease > s.HubMaxLease {
+		return fmt.Errorf("%w: hub_lease %v and hub_max_lease %v: want positive, the lease no longer than the maximum",
+			ErrInvalid, s.HubLease, s.HubMaxLease)
+	}
+	switch s.MetricsAddr {
+	case "", MetricsOff:
+	case s.Addr:
+		s.MetricsAddr = "" // the same address is the main listener
+	default:
+		if _, err := net.ResolveTCPAddr("tcp", s.MetricsAddr); err != nil {
+			return fmt.Errorf("%w: metrics_addr %q: %v (or empty for addr, or off)", ErrInvalid, s.MetricsAddr, err)
+		}
 	}
 	return nil
 }

@@ -222,3 +222,46 @@ func TestKeysShowDefaults(t *testing.T) {
 		t.Errorf("--addr is not serve-only: %+v", k)
 	}
 }
+
+func TestWebSubSettings(t *testing.T) {
+	base := map[string]string{"FEEDPUB_CONFIG": "", "XDG_STATE_HOME": "/x"}
+	file := writeFile(t, "hubs = [\"https://hub.example.net/\", \"https://pubsubhubbub.example.com/\"]\nhub = true\nbase_url = \"https://news.example.org/feeds\"\n")
+	s, err := Resolve(file, env(base), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Hubs) != 2 || s.Hubs[1] != "https://pubsubhubbub.example.com/" {
+		t.Errorf("hubs from a TOML array: %q", s.Hubs)
+	}
+	if s.HubURL != "https://news.example.org/feeds/hub" {
+		t.Errorf("built-in hub URL %q", s.HubURL)
+	}
+	if s.HubLease != 240*time.Hour || s.HubMaxLease != 720*time.Hour || s.HubMaxSubscriptions != 10000 || s.HubAllowPrivate {
+		t.Errorf("hub defaults: %v %v %d %v", s.HubLease, s.HubMaxLease, s.HubMaxSubscriptions, s.HubAllowPrivate)
+	}
+	// The other sources give a comma-separated list; a bare boolean flag turns a setting on.
+	e := map[string]string{"FEEDPUB_HUBS": " https://a.example/hub , https://b.example/ ", "FEEDPUB_CONFIG": "", "XDG_STATE_HOME": "/x"}
+	s, err = Resolve("", env(e), map[string]string{"hub_allow_private": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Hubs) != 2 || s.Hubs[0] != "https://a.example/hub" || !s.HubAllowPrivate || s.HubURL != "" {
+		t.Errorf("hubs %q allow private %v hub URL %q", s.Hubs, s.HubAllowPrivate, s.HubURL)
+	}
+	if s, err := Resolve("", env(base), map[string]string{"metrics_addr": "127.0.0.1:8080"}); err != nil || s.MetricsAddr != "" {
+		t.Errorf("metrics_addr equal to addr: %q, %v; want the main listener", s.MetricsAddr, err)
+	}
+	for _, bad := range []map[string]string{
+		{"hubs": "ftp://hub.example/"},
+		{"hubs": "hub.example"},
+		{"hub": "maybe"},
+		{"hub_lease": "48h", "hub_max_lease": "24h"},
+		{"hub_lease": "-1s"},
+		{"hub_max_subscriptions": "0"},
+		{"metrics_addr": "nowhere:port"},
+	} {
+		if _, err := Resolve("", env(base), bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%v: %v, want ErrInvalid", bad, err)
+		}
+	}
+}

@@ -126,7 +126,6 @@ func (s *Service) parse(w http.ResponseWriter, r *http.Request) (request, error)
 			return request{}, refuse(http.StatusBadRequest, "hub.lease_seconds %q: want a positive whole number of seconds", truncate(v))
 		}
 		req.lease = time.Duration(min(n, int64(s.cfg.MaxLease/time.Second))) * time.Second
-		req.lease = min(max(req.lease, s.cfg.MinLease), s.cfg.MaxLease)
 	}
 	return req, nil
 }

@@ -19,7 +19,6 @@ import (
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultLease            = 10 * 24 * time.Hour
-	DefaultMinLease         = time.Hour
 	DefaultMaxLease         = 30 * 24 * time.Hour
 	DefaultMaxSubscriptions = 10000
 	DefaultMaxVerifications = 64
@@ -63,7 +62,7 @@ type Config struct {
 	Store  Store
 	Guard  Guard // applied to subscriber callbacks
 
-	Lease, MinLease, MaxLease time.Duration // lease given when none is asked for, and its bounds
+	Lease, MaxLease           time.Duration // lease given when none is asked for, and the longest granted
 	MaxSubscriptions          int           // stored subscriptions, all topics together
 	MaxVerifications          int           // verifications of intent in flight at once
 	MaxAttempts               int           // delivery attempts before one is given up
@@ -134,7 +133,6 @@ func New(cfg Config) (*Service, error) {
 		}
 	}
 	def(&cfg.Lease, DefaultLease)
-	def(&cfg.MinLease, DefaultMinLease)
 	def(&cfg.MaxLease, DefaultMaxLease)
 	def(&cfg.MinBackoff, DefaultMinBackoff)
 	def(&cfg.MaxBackoff, DefaultMaxBackoff)
@@ -143,10 +141,7 @@ func New(cfg Config) (*Service, error) {
 	defInt(&cfg.MaxVerifications, DefaultMaxVerifications)
 	defInt(&cfg.MaxAttempts, DefaultMaxAttempts)
 	defInt(&cfg.Workers, DefaultWorkers)
-	if cfg.MinLease > cfg.MaxLease {
-		return nil, fmt.Errorf("websub: minimum lease %v is longer than the maximum %v", cfg.MinLease, cfg.MaxLease)
-	}
-	cfg.Lease = min(max(cfg.Lease, cfg.MinLease), cfg.MaxLease)
+	cfg.Lease = min(cfg.Lease, cfg.MaxLease)
 	s := &Service{
 		cfg:       cfg,
 		log:       cfg.Logger,

@@ -339,16 +339,34 @@ func TestHubLeaseExpiry(t *testing.T) {
 	obs := &counter{}
 	cfg := hubConfig(nil, obs)
 	cfg.Now = clock
-	cfg.MinLease = time.Minute
+	cfg.MaxLease = 90 * time.Second
 	s := start(t, cfg)
 	s.Changed(topicAtom, ctAtom, linkAtom, []byte("1"))
 	sub := newSubscriber(t, topicAtom, "")
 	form := subscribe(sub.URL, topicAtom, "")
-	form.Set("hub.lease_seconds", "5") // below the minimum: raised to it
+	form.Set("hub.lease_seconds", "60")
 	request(t, s, form)
 	eventually(t, "verification", func() bool { return obs.get("subscribe verified") == 1 })
 	if got := sub.verified[0].Get("hub.lease_seconds"); got != "60" {
-		t.Errorf("lease %s s, want the 60 s minimum", got)
+		t.Errorf("lease %s s, want the 60 s asked for", got)
+	}
+	// A lease longer than the maximum is cut to it; none asked for gets the default, itself
+	// no longer than the maximum.
+	for ask, want := range map[string]string{"100000": "90", "": "90"} {
+		sub2 := newSubscriber(t, topicAtom, "")
+		f := subscribe(sub2.URL, topicAtom, "")
+		if ask != "" {
+			f.Set("hub.lease_seconds", ask)
+		}
+		n := obs.get("subscribe verified")
+		request(t, s, f)
+		eventually(t, "verification", func() bool { return obs.get("subscribe verified") == n+1 })
+		if got := sub2.verified[0].Get("hub.lease_seconds"); got != want {
+			t.Errorf("asked for %q s, granted %s s; want %s", ask, got, want)
+		}
+		u := obs.get("unsubscribe verified")
+		request(t, s, url.Values{"hub.mode": {"unsubscribe"}, "hub.topic": {topicAtom}, "hub.callback": {sub2.URL}})
+		eventually(t, "unsubscribe", func() bool { return obs.get("unsubscribe verified") == u+1 })
 	}
 	s.Changed(topicAtom, ctAtom, linkAtom, []byte("2"))
 	eventually(t, "delivery within the lease", func() bool { return sub.deliveries() == 1 })
@@ -370,7 +388,7 @@ func TestHubExpiryDropsOwedDelivery(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	obs := &counter{}
 	cfg := hubConfig(nil, obs)
-	cfg.Now, cfg.MinLease, cfg.MinBackoff = clock, time.Minute, 50*time.Millisecond
+	cfg.Now, cfg.MinBackoff = clock, 50*time.Millisecond
 	s := start(t, cfg)
 	s.Changed(topicAtom, ctAtom, linkAtom, []byte("1"))
 	sub := newSubscriber(t, topicAtom, "")
