@@ -62,13 +62,13 @@ type Config struct {
 	Store  Store
 	Guard  Guard // applied to subscriber callbacks
 
-	Lease, MaxLease           time.Duration // lease given when none is asked for, and the longest granted
-	MaxSubscriptions          int           // stored subscriptions, all topics together
-	MaxVerifications          int           // verifications of intent in flight at once
-	MaxAttempts               int           // delivery attempts before one is given up
-	MinBackoff, MaxBackoff    time.Duration // wait after the first failure, and its cap
-	Timeout                   time.Duration // of every outgoing request
-	Workers                   int           // requests in flight at once (besides verifications)
+	Lease, MaxLease        time.Duration // lease given when none is asked for, and the longest granted
+	MaxSubscriptions       int           // stored subscriptions, all topics together
+	MaxVerifications       int           // verifications of intent in flight at once
+	MaxAttempts            int           // delivery attempts before one is given up
+	MinBackoff, MaxBackoff time.Duration // wait after the first failure, and its cap
+	Timeout                time.Duration // of every outgoing request
+	Workers                int           // requests in flight at once (besides verifications)
 
 	Observer Observer // nil reports nothing
 	Logger   *slog.Logger
