@@ -5,6 +5,8 @@
 package subscribers
 
 import (
+	"encoding/json"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -259,4 +261,18 @@ func (t *Tracker) Snapshot() []Feed {
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].Feed < out[k].Feed })
 	return out
+}
+
+// ServeHTTP answers with the Snapshot as JSON, {"feeds": [...]}: the stats page.
+func (t *Tracker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := json.Marshal(struct {
+		Feeds []Feed `json:"feeds"`
+	}{t.Snapshot()})
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(append(body, '\n'))
 }

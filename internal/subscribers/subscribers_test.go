@@ -2,8 +2,10 @@ package subscribers
 
 import (
 	"bufio"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,6 +144,23 @@ func TestTracker(t *testing.T) {
 	got = tr.Snapshot()
 	if len(got) != 1 || got[0].Subscribers != 20 || len(got[0].Readers) != 1 {
 		t.Errorf("after MaxAge: %+v", got)
+	}
+}
+
+func TestStatsPage(t *testing.T) {
+	tr := &Tracker{}
+	tr.Seen("/atom.xml", "Inoreader/1.0 (+http://www.inoreader.com/feed-fetcher; 3 subscribers; )")
+	w := httptest.NewRecorder()
+	tr.ServeHTTP(w, httptest.NewRequest("GET", "/stats", nil))
+	var got struct{ Feeds []Feed }
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("%v: %s", err, w.Body)
+	}
+	if len(got.Feeds) != 1 || got.Feeds[0].Subscribers != 3 || got.Feeds[0].Readers[0].Name != "Inoreader" {
+		t.Errorf("stats %+v", got)
+	}
+	if strings.Contains(w.Body.String(), "feed-fetcher") {
+		t.Error("the stats page shows the User-Agent")
 	}
 }
 
