@@ -60,6 +60,7 @@ func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog,
 			FeedID:      id,
 			Author:      article.Author{Name: s.Author, Email: s.AuthorEmail},
 			Location:    s.Location,
+			Hubs:        advertisedHubs(s),
 		},
 		FeedSize:    s.FeedSize,
 		Icon:        s.Icon,
@@ -209,8 +210,18 @@ func serve(ctx context.Context, inv *invocation) error {
 		pub.SetOutput(b, true)
 	}
 	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
-	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log, Version: versionString(), Files: pub},
-		pub, pub.Health)
+	obs, err := observe(s, cat, log)
+	if err != nil {
+		return err
+	}
+	if obs.metrics != nil {
+		pub.SetObserver(obs.metrics)
+	}
+	if obs.websub != nil {
+		pub.SetNotifier(obs.websub)
+	}
+	srv := server.New(server.Config{MaxAge: s.MaxAge, ShutdownTimeout: s.Drain, Logger: log, Version: versionString(), Files: pub,
+		Observer: obs.server, Routes: obs.routes}, pub, pub.Health)
 	pub.SetServer(srv)
 	// Watch before the first reconcile, so that a file dropped during it is seen by one or the other.
 	w, err := watch.New(ctx, watch.Config{
@@ -229,6 +240,14 @@ func serve(ctx context.Context, inv *invocation) error {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)
 	}
 	log.Info("listening", "addr", ln.Addr().String())
+	var mln net.Listener
+	if obs.metrics != nil && s.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", s.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen %s (metrics_addr): %w", s.MetricsAddr, err)
+		}
+		log.Info("listening", "addr", mln.Addr().String(), "for", "metrics")
+	}
 	// The first error of any part stops the others through gctx.
 	g, gctx := errgroup.WithContext(ctx)
 	// Serve at once: until the first render, feeds answer 503 with Retry-After, which readers
@@ -239,6 +258,19 @@ func serve(ctx context.Context, inv *invocation) error {
 		}
 		return nil
 	})
+	if mln != nil {
+		g.Go(func() error {
+			if err := server.ServeHandler(gctx, mln, obs.operator, server.Config{ShutdownTimeout: s.Drain, Logger: log}); err != nil {
+				return fmt.Errorf("metrics http: %w", err)
+			}
+			return nil
+		})
+	}
+	if obs.websub != nil {
+		// Hubs are told in the background; owed notifications from before a restart go out
+		// as soon as this starts.
+		g.Go(func() error { return obs.websub.Run(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		notify.Stopping()
@@ -289,9 +321,10 @@ func serve(ctx context.Context, inv *invocation) error {
 }
 
 // reloadOnHUP re-reads the settings on each signal from hup and asks for a full reconcile.
-// Settings that the running process cannot change (directory, address, state, keep_removed,
-// timezone, max_size, publish_future, future_tolerance and out) keep their old values. A signal
-// that arrived before it runs (during the first reconcile) is handled at once.
+// Settings that the running process cannot change (directory, addresses, state, keep_removed,
+// timezone, max_size, publish_future, future_tolerance, out, the hubs and metrics_addr) keep
+// their old values. A signal that arrived before it runs (during the first reconcile) is
+// handled at once.
 func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub *publish.Publisher, batches chan<- watch.Batch, notify *sdnotify.Notifier) {
 	log, cat := p.log, p.cat
 	for {
@@ -309,8 +342,10 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub 
 		}
 		pc, err := publishConfig(ctx, s, cat, log)
 		// The catalog was opened with keep_removed and decides which entries it lists, so the
-		// publisher must keep the same value until a restart.
+		// publisher must keep the same value until a restart; the WebSub service was started
+		// with the hubs, so the feeds keep naming those.
 		pc.KeepRemoved = p.pc.KeepRemoved
+		pc.Site.Hubs = p.pc.Site.Hubs
 		pc.Force, pc.Progress = p.pc.Force, p.pc.Progress
 		if err == nil {
 			err = pub.SetConfig(pc)
@@ -323,7 +358,8 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, p *daemonParts, pub 
 			notify.Ready("reload failed; serving with the old settings")
 			continue
 		}
-		log.Info("reload: settings applied (dir, addr, state, keep_removed, timezone, max_size, publish_future, future_tolerance and out need a restart)", "config", s.File)
+		log.Info("reload: settings applied", "config", s.File,
+			"need_restart", "dir, addr, state, keep_removed, timezone, max_size, publish_future, future_tolerance, out, hubs, hub*, metrics_addr")
 		notify.Ready("reloaded")
 		select {
 		case batches <- watch.Batch{Rescan: true, Reason: "SIGHUP"}:

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/catalog"
+	"github.com/feedpub/feedpub/internal/publish"
+	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/subscribers"
+	"github.com/feedpub/feedpub/internal/websub"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -24,7 +27,7 @@ type Catalog interface {
 	Stats(ctx context.Context) (catalog.Stats, error)
 }
 
-// Subscriptions reports the built-in hub's subscriptions per topic; *websub.Service is one.
+// Subscriptions reports the built-in hub's subscriptions per topic; *catalog.WebSubStore is one.
 type Subscriptions interface {
 	SubscriptionCounts(ctx context.Context) (map[string]int, error)
 }
@@ -34,6 +37,15 @@ type Readers interface {
 	Seen(feed, userAgent string)
 	Snapshot() []subscribers.Feed
 }
+
+var (
+	_ publish.Observer = (*Metrics)(nil)
+	_ server.Observer  = (*Metrics)(nil)
+	_ websub.Observer  = (*Metrics)(nil)
+	_ Catalog          = (*catalog.Catalog)(nil)
+	_ Subscriptions    = (*catalog.WebSubStore)(nil)
+	_ Readers          = (*subscribers.Tracker)(nil)
+)
 
 // Config names the sources read at each scrape; any may be nil.
 type Config struct {

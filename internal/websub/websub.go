@@ -275,8 +275,3 @@ func (s *Service) body(topic string) *content {
 	defer s.mu.Unlock()
 	return s.latest[topic]
 }
-
-// SubscriptionCounts reports the subscriptions per topic, for metrics.
-func (s *Service) SubscriptionCounts(ctx context.Context) (map[string]int, error) {
-	return s.store.SubscriptionCounts(ctx)
-}
