@@ -97,7 +97,7 @@ func New(cfg Config) *Metrics {
 		}, []string{"reason"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "feedpub_file_to_feed_seconds",
-			Help:    "Time from the first file event of a batch to its feeds being served.",
+			Help:    "Time from a file stopping changing (its last event) to its feeds being served.",
 			Buckets: []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60},
 		}),
 		render: prometheus.NewHistogram(prometheus.HistogramOpts{
