@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/feedpub/feedpub/internal/testfix"
 )
 
@@ -412,4 +413,19 @@ func TestWebSubSSRFGuards(t *testing.T) {
 	if called {
 		t.Error("the hub called a loopback callback")
 	}
+}
+
+// TestWebSubThirdPartySubscriber: the npm package pubsubhubbub, a subscriber nobody here wrote,
+// subscribes at the built-in hub and receives the new feed when an article is dropped in.
+func TestWebSubThirdPartySubscriber(t *testing.T) {
+	dir := t.TempDir()
+	d := startHubDaemon(t, dir, t.TempDir()+"/state.db")
+	hub, self := discover(t, d.base+"/feed.json")
+	feedcheck.PubSubHubbub(t, hub, self, func(t *testing.T, s *feedcheck.NodeSubscriber) {
+		drop(t, dir, "pushed.txt", []byte("Pushed to a third party\n\nBy the built-in hub."))
+		e := s.Next(t, "feed", 10*time.Second)
+		if e.Topic != self || e.ContentType != "application/feed+json; charset=utf-8" || !strings.Contains(e.Body, "Pushed to a third party") {
+			t.Errorf("feed event: topic %q, type %q, body %.200q", e.Topic, e.ContentType, e.Body)
+		}
+	})
 }
