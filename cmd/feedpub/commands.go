@@ -169,6 +169,13 @@ func build(ctx context.Context, inv *invocation) error {
 		defer b.Close()
 		pub.SetOutput(b, false)
 	}
+	ws, err := newWebSub(p.s, p.cat, nil, p.log)
+	if err != nil {
+		return err
+	}
+	if ws != nil {
+		pub.SetNotifier(ws)
+	}
 	out, err := pub.Reconcile(ctx)
 	if err != nil {
 		return err
@@ -177,6 +184,14 @@ func build(ctx context.Context, inv *invocation) error {
 	if b != nil {
 		if err := b.Close(); err != nil {
 			return err
+		}
+	}
+	// After the bucket is written: a hub may fetch the feeds from it.
+	if ws != nil {
+		fctx, cancel := context.WithTimeout(ctx, buildFlushTimeout)
+		defer cancel()
+		if err := ws.Flush(fctx); err != nil {
+			p.log.Warn("hub notifications still owed; the next build or serve sends them", "err", err)
 		}
 	}
 	return p.cat.Close()

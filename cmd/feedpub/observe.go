@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/config"
@@ -90,3 +91,7 @@ func newWebSub(s config.Settings, cat *catalog.Catalog, obs websub.Observer, log
 		Observer: obs, Logger: log,
 	})
 }
+
+// buildFlushTimeout bounds how long build waits for hubs before it exits; what is not sent
+// by then stays owed, for the next build or serve.
+const buildFlushTimeout = 30 * time.Second

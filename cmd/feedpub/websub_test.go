@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -428,4 +431,42 @@ func TestWebSubThirdPartySubscriber(t *testing.T) {
 			t.Errorf("feed event: topic %q, type %q, body %.200q", e.Topic, e.ContentType, e.Body)
 		}
 	})
+}
+
+// TestWebSubBuild: feedpub build tells the hubs of the feeds it changed before it exits, and a
+// build that changes nothing tells them nothing.
+func TestWebSubBuild(t *testing.T) {
+	hub := newFakeHub(t)
+	dir, out, state := t.TempDir(), t.TempDir(), t.TempDir()+"/state.db"
+	const base = "https://news.example.org/feeds"
+	build := func() {
+		t.Helper()
+		cmd := exec.Command(binary, "build", "--dir", dir, "--out", out, "--state", state,
+			"--base-url", base+"/", "--hubs", hub.URL, "--log-format", "json")
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), "FEEDPUB_CONFIG=")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, b)
+		}
+	}
+	drop(t, dir, testfix.SeedName, testfix.Seed(t))
+	build()
+	tp := topics(base)
+	for _, topic := range tp {
+		if n := hub.counts()[topic]; n != 1 {
+			t.Errorf("after the first build %s: %d notifications, want 1", topic, n)
+		}
+	}
+	atom, _ := os.ReadFile(filepath.Join(out, "atom.xml"))
+	if !strings.Contains(string(atom), `href="`+hub.URL+`" rel="hub"`) {
+		t.Errorf("built atom.xml names no hub")
+	}
+	build()
+	drop(t, dir, "note.txt", []byte("A note\n\nA change."))
+	build()
+	for _, topic := range tp {
+		if n := hub.counts()[topic]; n != 2 {
+			t.Errorf("after three builds, one without change, %s: %d notifications, want 2", topic, n)
+		}
+	}
 }

@@ -226,35 +226,82 @@ func (s *Service) announceLoop(ctx context.Context) {
 		case <-retry:
 			retry = nil
 		}
-		s.mu.Lock()
-		batch := s.pending
-		s.pending = map[string]*content{}
-		s.mu.Unlock()
-		queued := false
-		for topic, c := range batch {
-			changed, err := s.store.Announce(ctx, Announcement{
-				Topic: topic, Hash: c.hash[:], Hubs: s.cfg.Hubs, Deliver: s.cfg.HubURL != "", Now: s.now(),
-			})
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				s.log.Error("websub: recording a changed topic failed; retrying", "topic", topic, "err", err)
-				s.mu.Lock()
-				if _, newer := s.pending[topic]; !newer {
-					s.pending[topic] = c
-				}
-				s.mu.Unlock()
-				retry = time.After(s.cfg.MinBackoff)
-				continue
+		queued, err := s.announcePending(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
 			}
-			if changed {
-				s.log.Info("websub: topic changed", "topic", topic, "hubs", len(s.cfg.Hubs), "hub", s.cfg.HubURL != "")
-				queued = true
-			}
+			retry = time.After(s.cfg.MinBackoff)
 		}
 		if queued {
 			signal(s.wake)
+		}
+	}
+}
+
+// announcePending records every offered body in the Store and reports whether that queued
+// any job. A body the Store could not record stays pending, unless a newer one replaced it.
+func (s *Service) announcePending(ctx context.Context) (queued bool, err error) {
+	s.mu.Lock()
+	batch := s.pending
+	s.pending = map[string]*content{}
+	s.mu.Unlock()
+	for topic, c := range batch {
+		changed, aerr := s.store.Announce(ctx, Announcement{
+			Topic: topic, Hash: c.hash[:], Hubs: s.cfg.Hubs, Deliver: s.cfg.HubURL != "", Now: s.now(),
+		})
+		if aerr != nil {
+			if ctx.Err() == nil {
+				s.log.Error("websub: recording a changed topic failed; retrying", "topic", topic, "err", aerr)
+			}
+			s.mu.Lock()
+			if _, newer := s.pending[topic]; !newer {
+				s.pending[topic] = c
+			}
+			s.mu.Unlock()
+			err = aerr
+			continue
+		}
+		if changed {
+			s.log.Info("websub: topic changed", "topic", topic, "hubs", len(s.cfg.Hubs), "hub", s.cfg.HubURL != "")
+			queued = true
+		}
+	}
+	return queued, err
+}
+
+// Flush is Run for a process that does not stay: it records what was offered, makes one
+// attempt at every job due, and returns when they are done or ctx is. What fails stays owed,
+// for the next Flush or Run. Flush must not run while Run does.
+func (s *Service) Flush(ctx context.Context) error {
+	if _, err := s.announcePending(ctx); err != nil {
+		return fmt.Errorf("websub: %w", err)
+	}
+	tried := map[jobKey]bool{}
+	for {
+		jobs, err := s.store.Jobs(ctx, len(tried)+s.cfg.Workers)
+		if err != nil {
+			return fmt.Errorf("websub: %w", err)
+		}
+		now := s.now()
+		var batch []Job
+		for _, j := range jobs {
+			k := jobKey{j.Kind, j.Target, j.Topic}
+			if !tried[k] && !j.NextAt.After(now) {
+				tried[k] = true
+				batch = append(batch, j)
+			}
+		}
+		if len(batch) == 0 {
+			return ctx.Err()
+		}
+		var wg sync.WaitGroup
+		for _, j := range batch {
+			wg.Go(func() { s.run(ctx, j) })
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 }

@@ -580,3 +580,26 @@ func TestSignature(t *testing.T) {
 		t.Errorf("Signature = %s", got)
 	}
 }
+
+// TestFlush: a process that does not stay (feedpub build) announces and sends what is due
+// before it exits, and leaves what fails owed.
+func TestFlush(t *testing.T) {
+	store := websubtest.NewMemStore()
+	up, down := newFakeHub(t), newFakeHub(t, 503, 503)
+	s, err := websub.New(websub.Config{Hubs: []string{up.URL, down.URL}, Store: store, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Changed(topicAtom, ctAtom, linkAtom, []byte("x"))
+	s.Changed(topicRSS, "application/rss+xml", "", []byte("y"))
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if up.count(topicAtom) != 1 || up.count(topicRSS) != 1 {
+		t.Errorf("hub got atom %d, rss %d; want one each", up.count(topicAtom), up.count(topicRSS))
+	}
+	jobs, _ := store.Jobs(context.Background(), 10)
+	if len(jobs) != 2 || jobs[0].Target != down.URL || jobs[0].Attempts != 1 {
+		t.Errorf("owed after Flush: %+v, want the two for the hub that failed", jobs)
+	}
+}
