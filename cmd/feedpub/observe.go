@@ -15,12 +15,10 @@ import (
 	"github.com/feedpub/feedpub/internal/websub"
 )
 
-// The parts wired here, checked against the interfaces their consumers define.
+// The parts wired here, checked against the interfaces their consumers define (metrics checks
+// its own).
 var (
 	_ publish.Notifier = (*websub.Service)(nil)
-	_ publish.Observer = (*metrics.Metrics)(nil)
-	_ server.Observer  = (*metrics.Metrics)(nil)
-	_ websub.Observer  = (*metrics.Metrics)(nil)
 	_ http.Handler     = (*websub.Service)(nil)
 	_ http.Handler     = (*subscribers.Tracker)(nil)
 )
