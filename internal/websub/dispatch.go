@@ -28,7 +28,11 @@ const expirySweep = time.Minute
 // dispatch sends owed jobs with at most Workers in flight until ctx is done.
 func (s *Service) dispatch(ctx context.Context) {
 	inflight := map[jobKey]bool{}
-	done := make(chan jobKey, s.cfg.Workers)
+	// hold keeps back, until the time given, a job whose outcome could not be recorded (the
+	// disk is full, say): the Store still has it due, and sending it again at once, over and
+	// over, would flood its hub or subscriber.
+	hold := map[jobKey]time.Time{}
+	done := make(chan finished, s.cfg.Workers)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	sweep := time.NewTicker(expirySweep)
@@ -37,15 +41,20 @@ func (s *Service) dispatch(ctx context.Context) {
 	backoff := time.Duration(0) // after a Store failure
 	for {
 		var next time.Time
+		later := func(t time.Time) {
+			if next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
 		free := s.cfg.Workers - len(inflight)
-		jobs, err := s.store.Jobs(ctx, free+len(inflight)+1)
+		jobs, err := s.store.Jobs(ctx, free+len(inflight)+len(hold)+1)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
 			backoff = min(max(2*backoff, s.cfg.MinBackoff), s.cfg.MaxBackoff)
 			s.log.Error("websub: reading owed jobs failed; retrying", "err", err, "in", backoff)
-			next = s.now().Add(backoff)
+			later(s.now().Add(backoff))
 		} else {
 			backoff = 0
 			now := s.now()
@@ -54,8 +63,15 @@ func (s *Service) dispatch(ctx context.Context) {
 				if inflight[k] {
 					continue
 				}
+				if until, ok := hold[k]; ok {
+					if until.After(now) {
+						later(until)
+						continue
+					}
+					delete(hold, k)
+				}
 				if j.NextAt.After(now) {
-					next = j.NextAt
+					later(j.NextAt)
 					break
 				}
 				if free == 0 {
@@ -63,10 +79,7 @@ func (s *Service) dispatch(ctx context.Context) {
 				}
 				inflight[k] = true
 				free--
-				go func() {
-					s.run(ctx, j)
-					done <- k
-				}()
+				go func() { done <- finished{k, s.run(ctx, j)} }()
 			}
 		}
 		if !timer.Stop() {
@@ -76,12 +89,15 @@ func (s *Service) dispatch(ctx context.Context) {
 			}
 		}
 		if !next.IsZero() {
-			timer.Reset(max(time.Until(next), time.Millisecond))
+			timer.Reset(max(next.Sub(s.now()), time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():
-		case k := <-done:
-			delete(inflight, k)
+		case f := <-done:
+			delete(inflight, f.k)
+			if !f.hold.IsZero() {
+				hold[f.k] = f.hold
+			}
 		case <-s.wake:
 		case <-timer.C:
 		case <-sweep.C:
@@ -94,6 +110,13 @@ func (s *Service) dispatch(ctx context.Context) {
 	for range inflight {
 		<-done
 	}
+}
+
+// finished is a job's attempt done; hold, when set, is when it may be tried again because its
+// outcome could not be recorded.
+type finished struct {
+	k    jobKey
+	hold time.Time
 }
 
 func (s *Service) expire(ctx context.Context) {
@@ -116,8 +139,9 @@ type result struct {
 	wait      bool   // the topic's body is not known yet (just restarted): retry soon, no attempt counted
 }
 
-// run makes one attempt at j and records what came of it in the Store.
-func (s *Service) run(ctx context.Context, j Job) {
+// run makes one attempt at j and records what came of it in the Store. When that record
+// fails it returns when the job may be tried again; otherwise the zero time.
+func (s *Service) run(ctx context.Context, j Job) time.Time {
 	var r result
 	switch j.Kind {
 	case KindNotify:
@@ -128,7 +152,7 @@ func (s *Service) run(ctx context.Context, j Job) {
 		r = result{permanent: true, outcome: OutcomeFailed, err: fmt.Errorf("unknown job kind %q", j.Kind)}
 	}
 	if ctx.Err() != nil {
-		return // shutting down: the job stays owed as it was
+		return time.Time{} // shutting down: the job stays owed as it was
 	}
 	report := s.obs.Notified
 	if j.Kind == KindDeliver {
@@ -175,8 +199,12 @@ func (s *Service) run(ctx context.Context, j Job) {
 		s.log.Warn("websub: request failed; will retry", append(attrs, "in", wait.Round(time.Millisecond))...)
 	}
 	if err != nil && ctx.Err() == nil {
-		s.log.Error("websub: recording a job's outcome failed", "kind", j.Kind, "target", j.Target, "topic", j.Topic, "err", err)
+		wait := s.backoff(j.Attempts + 1)
+		s.log.Error("websub: recording a job's outcome failed; holding it back", "kind", j.Kind, "target", j.Target,
+			"topic", j.Topic, "err", err, "in", wait.Round(time.Millisecond))
+		return s.now().Add(wait)
 	}
+	return time.Time{}
 }
 
 // backoff is MinBackoff doubled per failed attempt, capped at MaxBackoff, with ±20% jitter

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -601,5 +602,24 @@ func TestFlush(t *testing.T) {
 	jobs, _ := store.Jobs(context.Background(), 10)
 	if len(jobs) != 2 || jobs[0].Target != down.URL || jobs[0].Attempts != 1 {
 		t.Errorf("owed after Flush: %+v, want the two for the hub that failed", jobs)
+	}
+}
+
+// failingStore is a Store whose record of an outcome fails, as on a full disk.
+type failingStore struct{ *websubtest.MemStore }
+
+func (failingStore) FinishJob(context.Context, websub.Job) error { return errors.New("disk full") }
+func (failingStore) RetryJob(context.Context, websub.Job) error  { return errors.New("disk full") }
+
+// TestOutcomeNotRecorded: a job whose outcome cannot be recorded stays due in the Store; the
+// service holds it back with backoff instead of sending it again at once, over and over.
+func TestOutcomeNotRecorded(t *testing.T) {
+	hub := newFakeHub(t)
+	s := start(t, websub.Config{Hubs: []string{hub.URL}, Store: failingStore{websubtest.NewMemStore()}, MinBackoff: 300 * time.Millisecond})
+	s.Changed(topicAtom, ctAtom, linkAtom, []byte("x"))
+	eventually(t, "the first notification", func() bool { return hub.count(topicAtom) == 1 })
+	time.Sleep(500 * time.Millisecond)
+	if n := hub.count(topicAtom); n < 1 || n > 3 {
+		t.Errorf("%d notifications in 0.5 s while the outcome could not be recorded; want 1 to 3, not a flood", n)
 	}
 }
