@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,12 +131,6 @@ func Defaults() Settings {
 	}
 }
 
-// HubPath is where the built-in hub is served, below the base URL.
-const HubPath = "hub"
-
-// MetricsOff is the metrics_addr value that serves no metrics.
-const MetricsOff = "off"
-
 // key is one setting: its name in the file (snake_case), as a flag (kebab-case) and in the
 // environment (FEEDPUB_UPPER_CASE), the placeholder help shows for its value, and how a string
 // form of its value is applied and shown.
@@ -187,7 +182,10 @@ func boolKey(name, usage string, p func(*Settings) *bool) key {
 		get: func(s *Settings) string { return strconv.FormatBool(*p(s)) }}
 }
 
-var keys = []key{
+// keys are every setting, in the order help and the README show them.
+var keys = slices.Concat(coreKeys, webSubKeys)
+
+var coreKeys = []key{
 	strKey("dir", "DIR", "directory of articles to publish", func(s *Settings) *string { return &s.Dir }),
 	strKey("out", "DIR", "also write the static site (feeds and pages) into this directory, or into the bucket s3://BUCKET/PREFIX", func(s *Settings) *string { return &s.Out }),
 	strKey("state", "FILE", "catalog file (default: under $XDG_STATE_HOME/feedpub, one per article directory)", func(s *Settings) *string { return &s.State }),
@@ -218,22 +216,8 @@ var keys = []key{
 		s.MaxSize = n
 		return nil
 	}, get: func(s *Settings) string { return strconv.FormatInt(s.MaxSize, 10) }},
-	{name: "keep_removed", usage: "keep deleted articles in the feeds", set: func(s *Settings, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("want true or false")
-		}
-		s.KeepRemoved = b
-		return nil
-	}, get: func(s *Settings) string { return strconv.FormatBool(s.KeepRemoved) }},
-	{name: "publish_future", usage: "publish articles dated in the future at once instead of holding them until their date", set: func(s *Settings, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("want true or false")
-		}
-		s.PublishFuture = b
-		return nil
-	}, get: func(s *Settings) string { return strconv.FormatBool(s.PublishFuture) }},
+	boolKey("keep_removed", "keep deleted articles in the feeds", func(s *Settings) *bool { return &s.KeepRemoved }),
+	boolKey("publish_future", "publish articles dated in the future at once instead of holding them until their date", func(s *Settings) *bool { return &s.PublishFuture }),
 	// build applies it too (the catalog warns), so it is not serve-only like the other durations.
 	func() key {
 		k := durKey("future_tolerance", "with publish_future, how far ahead a date may lie before it is logged as a warning",
@@ -250,28 +234,6 @@ var keys = []key{
 	durKey("drain", "how long shutdown waits for requests in flight", func(s *Settings) *time.Duration { return &s.Drain }),
 	strKey("log_format", "FORMAT", "log format: text or json", func(s *Settings) *string { return &s.LogFormat }),
 	strKey("log_level", "LEVEL", "log level: debug, info, warn or error", func(s *Settings) *string { return &s.LogLevel }),
-	{name: "hubs", arg: "URLS", usage: "WebSub hubs to name in every feed and notify of every change (comma-separated)", set: func(s *Settings, v string) error {
-		s.Hubs = nil
-		for _, h := range strings.Split(v, ",") {
-			if h = strings.TrimSpace(h); h != "" {
-				s.Hubs = append(s.Hubs, h)
-			}
-		}
-		return nil
-	}, get: func(s *Settings) string { return strings.Join(s.Hubs, ",") }},
-	serveOnly(boolKey("hub", "run the built-in WebSub hub at BASE_URL/hub", func(s *Settings) *bool { return &s.Hub })),
-	serveOnly(boolKey("hub_allow_private", "let the built-in hub call callbacks on loopback and private networks", func(s *Settings) *bool { return &s.HubAllowPrivate })),
-	durKey("hub_lease", "built-in hub: lease of a subscription that asks for none", func(s *Settings) *time.Duration { return &s.HubLease }),
-	durKey("hub_max_lease", "built-in hub: longest lease granted", func(s *Settings) *time.Duration { return &s.HubMaxLease }),
-	serveOnly(key{name: "hub_max_subscriptions", arg: "N", usage: "built-in hub: most subscriptions held, all feeds together", set: func(s *Settings, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("want a positive whole number")
-		}
-		s.HubMaxSubscriptions = n
-		return nil
-	}, get: func(s *Settings) string { return strconv.Itoa(s.HubMaxSubscriptions) }}),
-	serveOnly(strKey("metrics_addr", "ADDR", "where /metrics and /stats are served: empty for the main address, an address of their own, or off", func(s *Settings) *string { return &s.MetricsAddr })),
 }
 
 func flagName(k string) string { return strings.ReplaceAll(k, "_", "-") }
@@ -511,35 +473,6 @@ func (s *Settings) finish() error {
 		return fmt.Errorf("%w: addr %q: %v", ErrInvalid, s.Addr, err)
 	}
 	return s.finishWebSub()
-}
-
-// finishWebSub checks the WebSub and metrics settings and derives the built-in hub's URL.
-func (s *Settings) finishWebSub() error {
-	for i, h := range s.Hubs {
-		u, err := feed.HubURL(h)
-		if err != nil {
-			return fmt.Errorf("%w: hubs %q: %w", ErrInvalid, h, err)
-		}
-		s.Hubs[i] = u
-	}
-	s.HubURL = ""
-	if s.Hub {
-		s.HubURL = s.BaseURL + HubPath
-	}
-	if s.HubLease <= 0 || s.HubMaxLease <= 0 || s.HubLease > s.HubMaxLease {
-		return fmt.Errorf("%w: hub_lease %v and hub_max_lease %v: want positive, the lease no longer than the maximum",
-			ErrInvalid, s.HubLease, s.HubMaxLease)
-	}
-	switch s.MetricsAddr {
-	case "", MetricsOff:
-	case s.Addr:
-		s.MetricsAddr = "" // the same address is the main listener
-	default:
-		if _, err := net.ResolveTCPAddr("tcp", s.MetricsAddr); err != nil {
-			return fmt.Errorf("%w: metrics_addr %q: %v (or empty for addr, or off)", ErrInvalid, s.MetricsAddr, err)
-		}
-	}
-	return nil
 }
 
 // defaultState keeps one catalog per article directory under the XDG state directory, so that
