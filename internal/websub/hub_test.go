@@ -397,4 +397,3 @@ func TestHubDisabledAndStopped(t *testing.T) {
 		t.Errorf("hub that has stopped: %d, want 503", code)
 	}
 }
-
