@@ -164,7 +164,7 @@ func (m *Metrics) Rendered(d time.Duration) { m.render.Observe(d.Seconds()) }
 func (m *Metrics) FileToFeed(d time.Duration) { m.latency.Observe(d.Seconds()) }
 
 // Served counts one HTTP response and hands the User-Agent of a successful poll to the
-// readers' tracker. route is the pattern that matched ("" when none did).
+// readers' tracker, by request path. route is the pattern that matched ("" when none did).
 func (m *Metrics) Served(r *http.Request, route string, status int, gzip bool) {
 	k := reqKey{route, status, gzip}
 	c, ok := m.reqs.Load(k)
@@ -181,7 +181,8 @@ func (m *Metrics) Served(r *http.Request, route string, status int, gzip bool) {
 	}
 	c.(prometheus.Counter).Inc()
 	if m.readers != nil && route != "" && (status == http.StatusOK || status == http.StatusNotModified) {
-		m.readers.Seen(route, r.UserAgent())
+		// By path, not route: a section's feed and the root's are different feeds to readers.
+		m.readers.Seen(r.URL.Path, r.UserAgent())
 	}
 }
 

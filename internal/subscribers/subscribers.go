@@ -147,12 +147,14 @@ func clean(s string) string {
 const (
 	DefaultMaxAge     = 7 * 24 * time.Hour // a count not reported again for this long is dropped
 	DefaultMaxReaders = 32                 // readers kept per feed; a flood of made-up names stops here
+	DefaultMaxFeeds   = 1024               // feeds kept; polls with counts of other paths stop here
 )
 
 // Tracker keeps the latest count of each reader per feed. It is safe for concurrent use.
 type Tracker struct {
 	MaxAge     time.Duration
 	MaxReaders int
+	MaxFeeds   int
 	Now        func() time.Time
 
 	mu    sync.Mutex
@@ -182,6 +184,13 @@ func (t *Tracker) Seen(feed, ua string) {
 	}
 	m := t.feeds[feed]
 	if m == nil {
+		maxFeeds := t.MaxFeeds
+		if maxFeeds <= 0 {
+			maxFeeds = DefaultMaxFeeds
+		}
+		if len(t.feeds) >= maxFeeds {
+			return
+		}
 		m = map[string]seen{}
 		t.feeds[feed] = m
 	}
@@ -243,6 +252,7 @@ func (t *Tracker) Snapshot() []Feed {
 	for feed, m := range t.feeds {
 		t.prune(m, now)
 		if len(m) == 0 {
+			delete(t.feeds, feed) // frees its place under MaxFeeds
 			continue
 		}
 		f := Feed{Feed: feed, Readers: make([]Reader, 0, len(m))}

@@ -138,6 +138,13 @@ func TestTracker(t *testing.T) {
 	if n := len(tr.Snapshot()[0].Readers); n != 3 {
 		t.Errorf("%d readers kept, want the bound of 3", n)
 	}
+	// The bound on feeds: a count for a path beyond it is not kept.
+	small := &Tracker{MaxFeeds: 1}
+	small.Seen("/atom.xml", "A/1 (1 subscribers)")
+	small.Seen("/articles/x.html", "A/1 (1 subscribers)")
+	if got := small.Snapshot(); len(got) != 1 || got[0].Feed != "/atom.xml" {
+		t.Errorf("with MaxFeeds 1: %+v", got)
+	}
 	// Counts not reported again within MaxAge are dropped.
 	now = now.Add(2 * time.Hour)
 	tr.Seen("/atom.xml", "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 20 subscribers; like FeedFetcher-Google)")
