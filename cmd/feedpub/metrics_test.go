@@ -50,10 +50,12 @@ func TestMetrics(t *testing.T) {
 	}
 	drop(t, dir, testfix.SeedName, testfix.Seed(t))
 	drop(t, dir, "empty.txt", nil)
-	waitFor(t, 5*time.Second, "an article added and a file rejected", func() bool {
+	// The counters move at the reconcile, the histograms once its render is served.
+	waitFor(t, 5*time.Second, "an article added, a file rejected, and their render", func() bool {
 		m := scrape(t, d)
 		return value(t, m, "feedpub_ingested_total", "change", "added") == 1 &&
-			value(t, m, "feedpub_rejections_total", "reason", "empty") == 1
+			value(t, m, "feedpub_rejections_total", "reason", "empty") == 1 &&
+			value(t, m, "feedpub_file_to_feed_seconds") >= 1
 	})
 	m := scrape(t, d)
 	if live, rej := value(t, m, "feedpub_articles", "state", "live"), value(t, m, "feedpub_articles", "state", "rejected"); live != 1 || rej != 1 {
