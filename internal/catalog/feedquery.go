@@ -86,10 +86,14 @@ func (c *Catalog) FeedLatest(ctx context.Context, key string, n int) ([]Entry, e
 	WHERE fe.feed = ? AND fe.gone = 0 ORDER BY fe.published DESC, fe.id LIMIT ?`, key, n)
 }
 
+// stubCols are memberCols without the content, which archive pages do not carry.
+var stubCols = strings.Replace(memberCols, "e.content_html", "'' AS content_html", 1)
+
 // FeedRange returns the members of feed key with ordinals in [lo, hi), newest ordinal first:
-// one archive page.
+// one archive page. ContentHTML is left empty: archive pages do not carry it, and reading it
+// would be most of the query's I/O.
 func (c *Catalog) FeedRange(ctx context.Context, key string, lo, hi int64) ([]Entry, error) {
-	return c.members(ctx, fmt.Sprintf("feed %q ordinals %d-%d", key, lo, hi), `SELECT `+memberCols+`
+	return c.members(ctx, fmt.Sprintf("feed %q ordinals %d-%d", key, lo, hi), `SELECT `+stubCols+`
 	FROM feed_entries fe JOIN entries e ON e.row = fe.row
 	WHERE fe.feed = ? AND fe.ord >= ? AND fe.ord < ? AND fe.gone = 0 ORDER BY fe.ord DESC`, key, lo, hi)
 }

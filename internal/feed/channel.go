@@ -200,7 +200,10 @@ func (r *Renderer) Subscription(ch Channel, entries []catalog.Entry, updated tim
 // ArchivePage renders archive page k of a feed (archive/<k>.rss, .xml, .json and .html in its
 // Dir) from the entries that joined the feed at ordinals k*ArchiveSize.. (newest first). Its
 // bytes depend only on those entries and on whether a newer page exists, so a page is written
-// once and changes only when an entry on it is edited or leaves the feed.
+// once and changes only when an entry on it is edited or leaves the feed. Archive entries carry
+// id, title, link, dates, authors, categories and summary but not the full text, which is on
+// the article's page: an article is in a handful of feeds, and its text in every one of their
+// archives would multiply the site's size by as much.
 func (r *Renderer) ArchivePage(ch Channel, k int, entries []catalog.Entry) ([]File, error) {
 	if k < 0 {
 		return nil, fmt.Errorf("feed: archive page %d", k)
@@ -213,7 +216,7 @@ func (r *Renderer) render(ch Channel, page int, entries []catalog.Entry, updated
 	if err != nil {
 		return nil, err
 	}
-	items, err := r.items(entries)
+	items, err := r.items(entries, page < 0)
 	if err != nil {
 		return nil, err
 	}

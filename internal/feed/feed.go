@@ -260,14 +260,21 @@ func (r *Renderer) Feeds(entries []catalog.Entry, updated time.Time) ([]File, er
 }
 
 // items prepares entries for rendering, skipping removed ones and refusing duplicate ids.
-func (r *Renderer) items(entries []catalog.Entry) ([]item, error) {
+// Without content the entries carry everything but their text (see ArchivePage).
+func (r *Renderer) items(entries []catalog.Entry, content bool) ([]item, error) {
 	items := make([]item, 0, len(entries))
 	seen := make(map[string]bool, len(entries))
 	for i := range entries {
 		if entries[i].Removed {
 			continue
 		}
-		it, err := r.prepare(&entries[i])
+		e := &entries[i]
+		if !content {
+			e = &catalog.Entry{}
+			*e = entries[i]
+			e.ContentHTML = ""
+		}
+		it, err := r.prepare(e)
 		if err != nil {
 			return nil, err
 		}
