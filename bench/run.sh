@@ -11,6 +11,9 @@
 #   bench/run.sh memory 100000        daemon memory with N articles in the catalog
 #   bench/run.sh go                   the Go benchmarks (parsing, rendering, serving, publish latency)
 #   bench/run.sh lines 100000         log lines of a first import at the default level (must fit a screen)
+#   bench/run.sh newsroom 100000      N Markdown articles in 100 sections, 500 authors, 1,000 tags: cold
+#                                     build and peak memory, no-change rebuild, one-article rebuild,
+#                                     output size, daemon RSS while serving every feed
 #
 # Needs: GNU time (/usr/bin/time), for http: wrk and nginx (apt-get install time wrk nginx-light),
 # for hugo: Debian's hugo (apt-get install hugo).
@@ -217,6 +220,35 @@ lines_bench() { # a first import at the default log level prints at most a scree
   tail -1 "$log" | grep -q 'msg=summary' || { echo "the last line is not the summary"; exit 1; }
 }
 
+newsroom_bench() {
+  local n=$1 d port=18094
+  d=$work/newsroom-$n
+  [ -d "$d" ] || go run ./bench/gen -n "$n" -size 4000 -sections 100 -authors 500 -tags 1000 "$d" >&2
+  echo "## newsroom: $n articles in 100 sections, 500 authors, 1,000 tags ($(du -sm "$d" | cut -f1) MiB)"
+  rm -rf "$work/out-newsroom-$n" "$work/state-newsroom-$n.db"*
+  build_once "cold build, page cache warm" "$d" "newsroom-$n"
+  echo "output: $(du -sm "$work/out-newsroom-$n" | cut -f1) MiB in $(find "$work/out-newsroom-$n" -type f | wc -l) files"
+  build_once "no-change rebuild" "$d" "newsroom-$n"
+  local f
+  f=$(find "$d" -name '*.md' | head -1)
+  printf '\nA correction.\n' >>"$f"
+  build_once "rebuild after editing one article" "$d" "newsroom-$n"
+  "$bin" serve --dir "$d" --state "$work/state-newsroom-$n.db" --addr 127.0.0.1:$port --log-level warn &
+  local pid=$!
+  until curl -fs "http://127.0.0.1:$port/atom.xml" >/dev/null 2>&1; do sleep 0.5; done
+  echo "## daemon on the newsroom's catalog"
+  grep -E 'VmHWM|VmRSS' /proc/$pid/status
+  # Poll every feed's Atom document once, as readers subscribed to all of them would.
+  curl -fs "http://127.0.0.1:$port/feeds.opml" | grep -o 'xmlUrl="[^"]*"' | sed 's/xmlUrl="//; s/rss.xml"$/atom.xml/' >"$work/feeds.txt"
+  local t0 t1
+  t0=$(date +%s.%N)
+  xargs -n 50 curl -fs -o /dev/null <"$work/feeds.txt"
+  t1=$(date +%s.%N)
+  echo "polled $(wc -l <"$work/feeds.txt") feeds once in $(echo "$t1 - $t0" | bc) s (each rendered on demand)"
+  grep -E 'VmHWM|VmRSS' /proc/$pid/status
+  kill -TERM $pid; wait $pid || true
+}
+
 case ${1:-} in
   build) shift; build_bench "${@:-10000}" ;;
   hugo) shift; hugo_bench "${@:-10000}" ;;
@@ -225,6 +257,7 @@ case ${1:-} in
   memory) memory_bench "${2:-100000}" ;;
   http) http_bench ;;
   lines) lines_bench "${2:-100000}" ;;
+  newsroom) newsroom_bench "${2:-100000}" ;;
   go) go test -run '^$' -bench . -benchmem ./... ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,20p' "$0"; exit 2 ;;
 esac

@@ -19,14 +19,37 @@ import (
 // BenchmarkPublishLatency measures, on the real daemon with 10,000 articles in its catalog and
 // the default 250ms settle time, the time from a file's rename into the directory to its entry
 // in the served Atom feed. Run it with -benchtime=100x for a meaningful p99.
+//
+// With FEEDPUB_BENCH_NEWSROOM=DIR it runs on that directory of bench/gen's newsroom articles
+// instead (its catalog in FEEDPUB_BENCH_STATE if set, so a bench/run.sh build's can be reused),
+// and each probe is a Markdown article in a section with a reporter and tags, so that every
+// kind of feed changes; FEEDPUB_BENCH_OUT adds --out, to measure the static output's share.
 func BenchmarkPublishLatency(b *testing.B) {
 	dir, state := b.TempDir(), filepath.Join(b.TempDir(), "state.db")
-	const n = 10000
-	if _, err := testgen.WriteDir(dir, 3, n, 4000, 1000); err != nil {
+	n := 10000
+	probeDir, probe := "", func(title string) string {
+		return title + "\n\nA plain-text article with no date of its own."
+	}
+	var args []string
+	if nr := os.Getenv("FEEDPUB_BENCH_NEWSROOM"); nr != "" {
+		dir, probeDir = nr, "section-001"
+		if s := os.Getenv("FEEDPUB_BENCH_STATE"); s != "" {
+			state = s
+		}
+		if out := os.Getenv("FEEDPUB_BENCH_OUT"); out != "" {
+			args = append(args, "--out", out)
+		}
+		probe = func(title string) string {
+			return "---\ntitle: " + title + "\nauthors: [\"Reporter 7 <reporter7@example.com>\"]\ntags: [topic-1, topic-2]\n---\nA probe.\n"
+		}
+		n = 0
+	} else if _, err := testgen.WriteDir(dir, 3, n, 4000, 1000); err != nil {
 		b.Fatal(err)
 	}
-	d := startDaemon(b, dir, state, "--settle", "250ms")
-	waitFor(b, 5*time.Minute, "10,000 articles", func() bool { return health(b, d).Articles == n })
+	d := startDaemon(b, dir, state, append([]string{"--settle", "250ms"}, args...)...)
+	if n > 0 {
+		waitFor(b, 5*time.Minute, "10,000 articles", func() bool { return health(b, d).Articles == n })
+	}
 	staging := b.TempDir()
 	var lat []time.Duration
 	client := &http.Client{}
@@ -35,11 +58,15 @@ func BenchmarkPublishLatency(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		title := fmt.Sprintf("Latency probe %d", i)
 		src := filepath.Join(staging, "probe.txt")
-		if err := os.WriteFile(src, []byte(title+"\n\nA plain-text article with no date of its own."), 0o644); err != nil {
+		if err := os.WriteFile(src, []byte(probe(title)), 0o644); err != nil {
 			b.Fatal(err)
 		}
+		name := fmt.Sprintf("probe-%d.txt", i)
+		if probeDir != "" {
+			name = filepath.Join(probeDir, fmt.Sprintf("probe-%d-%d.md", time.Now().Unix(), i))
+		}
 		start := time.Now()
-		if err := os.Rename(src, filepath.Join(dir, fmt.Sprintf("probe-%d.txt", i))); err != nil {
+		if err := os.Rename(src, filepath.Join(dir, name)); err != nil {
 			b.Fatal(err)
 		}
 		for {

@@ -19,6 +19,9 @@ func (e *env) members(kind FeedKind, slug string) (Feed, []string) {
 	var ids []string
 	for _, en := range es {
 		ids = append(ids, en.Path)
+		if en.ContentHTML != "" {
+			e.t.Errorf("FeedRange read the content of %s", en.Path)
+		}
 	}
 	slices.Sort(ids)
 	return f, ids

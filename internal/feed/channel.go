@@ -99,7 +99,11 @@ func ParseDir(dir string) (catalog.FeedKind, string, bool) {
 				return "", "", false
 			}
 		}
-		return catalog.KindSection, strings.Join(segs, "/"), true
+		slug := strings.Join(segs, "/")
+		if Dir(catalog.KindSection, slug) != dir {
+			return "", "", false // "_x" for a folder x that needs no escape: not its spelling
+		}
+		return catalog.KindSection, slug, true
 	}
 	return "", "", false
 }

@@ -36,7 +36,7 @@ func TestDirRoundTrip(t *testing.T) {
 			t.Errorf("ParseDir(%q) = %s %q %v", tc.dir, kind, slug, ok)
 		}
 	}
-	for _, bad := range []string{"sections/", "sections/archive/", "sections/a/rss.xml/", "sections/a//b/", "sections/../x/",
+	for _, bad := range []string{"sections/", "sections/archive/", "sections/_politics/", "sections/a/_b/", "sections/a/rss.xml/", "sections/a//b/", "sections/../x/",
 		"authors/a/b/", "tags/", "other/x/", "sections/a"} {
 		if k, s, ok := ParseDir(bad); ok {
 			t.Errorf("ParseDir(%q) = %s %q, want no feed", bad, k, s)
