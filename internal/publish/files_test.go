@@ -3,9 +3,12 @@ package publish
 import (
 	"bytes"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/feedpub/feedpub/internal/server"
+	"github.com/feedpub/feedpub/internal/testfix"
 )
 
 // The daemon renders other feeds on demand, the same bytes build writes, and keeps their
@@ -77,5 +80,36 @@ func TestFileCacheBounded(t *testing.T) {
 	}
 	if c.stub(first, fileVersion{seq: 2}) != nil || c.stub(first, fileVersion{seq: 1}) == nil {
 		t.Error("stubs do not follow the version")
+	}
+}
+
+// A change re-renders only the feeds the article is in: an edit of the news seed touches its
+// page, the root's files, its section's and its author's, and no other feed's.
+func TestChangeTouchesItsFeeds(t *testing.T) {
+	e := newEnv(t)
+	e.std()
+	e.write("other/gamma.txt", "Gamma\n\nAn article in another section.")
+	e.sync()
+	e.render()
+	before := e.outFiles()
+	mtimeTick()
+	e.files.Write("news/yoon.txt", strings.Replace(string(testfix.Seed(t)), "Additionally,", "In addition,", 1))
+	if rep := e.sync(); len(rep.Updated) != 1 {
+		t.Fatalf("edit: %+v", rep)
+	}
+	e.render()
+	var changed []string
+	for _, name := range changedFiles(before, e.outFiles()) {
+		changed = append(changed, name)
+		ok := name == e.page("news/yoon.txt") || slices.Contains(rootFiles, name) ||
+			strings.HasPrefix(name, "sections/news/") || strings.HasPrefix(name, "authors/na-ri-shin/")
+		if !ok {
+			t.Errorf("the edit touched %s", name)
+		}
+	}
+	for _, want := range []string{"sections/news/atom.xml", "sections/news/archive/0.xml", "authors/na-ri-shin/rss.xml"} {
+		if !slices.Contains(changed, want) {
+			t.Errorf("the edit did not rewrite %s; changed %q", want, changed)
+		}
 	}
 }
