@@ -230,19 +230,19 @@ newsroom_bench() {
   echo "output: $(du -sm "$work/out-newsroom-$n" | cut -f1) MiB in $(find "$work/out-newsroom-$n" -type f | wc -l) files"
   build_once "no-change rebuild" "$d" "newsroom-$n"
   local f
-  f=$(find "$d" -name '*.md' | head -1)
+  f=$(find "$d" -name '*.md' -print -quit)
   printf '\nA correction.\n' >>"$f"
   build_once "rebuild after editing one article" "$d" "newsroom-$n"
-  "$bin" serve --dir "$d" --state "$work/state-newsroom-$n.db" --addr 127.0.0.1:$port --log-level warn &
+  "$bin" serve --dir "$d" --state "$work/state-newsroom-$n.db" --addr 127.0.0.1:$port --base-url https://bench.example.org/ --log-level warn &
   local pid=$!
   until curl -fs "http://127.0.0.1:$port/atom.xml" >/dev/null 2>&1; do sleep 0.5; done
   echo "## daemon on the newsroom's catalog"
   grep -E 'VmHWM|VmRSS' /proc/$pid/status
   # Poll every feed's Atom document once, as readers subscribed to all of them would.
-  curl -fs "http://127.0.0.1:$port/feeds.opml" | grep -o 'xmlUrl="[^"]*"' | sed 's/xmlUrl="//; s/rss.xml"$/atom.xml/' >"$work/feeds.txt"
+  curl -fs "http://127.0.0.1:$port/feeds.opml" | grep -o 'xmlUrl="[^"]*"' | sed "s/xmlUrl=\"//; s/rss.xml\"\$/atom.xml/; s|https://bench.example.org/|http://127.0.0.1:$port/|" >"$work/feeds.txt"
   local t0 t1
   t0=$(date +%s.%N)
-  xargs -n 50 curl -fs -o /dev/null <"$work/feeds.txt"
+  xargs -P 2 -n 1 curl -fs -o /dev/null <"$work/feeds.txt"
   t1=$(date +%s.%N)
   echo "polled $(wc -l <"$work/feeds.txt") feeds once in $(echo "$t1 - $t0" | bc) s (each rendered on demand)"
   grep -E 'VmHWM|VmRSS' /proc/$pid/status

@@ -311,3 +311,41 @@ func TestHubsOnSubscriptionDocumentsOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestFullText(t *testing.T) {
+	r := newTestRenderer(t)
+	entries := testEntries()
+	for _, tc := range []struct {
+		ch   Channel
+		page int
+		want bool
+	}{
+		{Channel{Kind: catalog.KindRoot, Pages: 1}, -1, true},
+		{Channel{Kind: catalog.KindSection, Slug: "a", Pages: 1}, -1, true},
+		{Channel{Kind: catalog.KindAuthor, Slug: "a", Pages: 1}, -1, false},
+		{Channel{Kind: catalog.KindTag, Slug: "a", Pages: 1}, -1, false},
+		{Channel{Kind: catalog.KindRoot, Pages: 1}, 0, false},
+		{Channel{Kind: catalog.KindSection, Slug: "a", Pages: 1}, 0, false},
+	} {
+		var files []File
+		var err error
+		if tc.page < 0 {
+			files, err = r.Subscription(tc.ch, entries, day)
+		} else {
+			files, err = r.ArchivePage(tc.ch, tc.page, entries)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files[:3] {
+			has := bytes.Contains(f.Body, []byte("<content")) || bytes.Contains(f.Body, []byte("content:encoded")) ||
+				bytes.Contains(f.Body, []byte(`"content_html": "<`))
+			if has != tc.want {
+				t.Errorf("%s %q page %d %s: full text %v, want %v", tc.ch.Kind, tc.ch.Slug, tc.page, f.Name, has, tc.want)
+			}
+			if !bytes.Contains(f.Body, []byte("Summary with")) {
+				t.Errorf("%s: no summary", f.Name)
+			}
+		}
+	}
+}

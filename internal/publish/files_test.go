@@ -61,8 +61,9 @@ func TestFileOnDemand(t *testing.T) {
 
 func TestFileCacheBounded(t *testing.T) {
 	c := newFileCache()
-	res := server.NewResource("text/plain", []byte("x"), day0)
-	for i := range 3 * maxHotFiles {
+	res := server.NewResource("text/plain", bytes.Repeat([]byte("x"), 64<<10), day0)
+	n := maxHotBytes / resSize(res)
+	for i := range 3 * n {
 		name := string(rune('a'+i%26)) + string(rune(i))
 		c.put(name, fileVersion{seq: 1}, res)
 		if i == 0 {
@@ -71,8 +72,15 @@ func TestFileCacheBounded(t *testing.T) {
 			}
 		}
 	}
-	if len(c.hot) > maxHotFiles {
-		t.Errorf("%d hot files, want at most %d", len(c.hot), maxHotFiles)
+	if c.bytes > maxHotBytes || len(c.hot) > n {
+		t.Errorf("%d hot files of %d bytes, want at most %d bytes", len(c.hot), c.bytes, maxHotBytes)
+	}
+	total := 0
+	for _, h := range c.hot {
+		total += resSize(h.res)
+	}
+	if total != c.bytes {
+		t.Errorf("counted %d bytes, hold %d", c.bytes, total)
 	}
 	first := "a" + string(rune(0))
 	if c.get(first, fileVersion{seq: 1}) == nil {
