@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -57,6 +58,8 @@ type feedStub struct {
 	authors   []article.Author
 	cats      []string
 	published int64
+	updated   int64
+	hash      []byte
 	removed   bool
 	held      bool
 	seq       int64
@@ -71,7 +74,7 @@ type feedState struct {
 // indexFeedBatch indexes up to feedBatch entries after Seq since and returns the last Seq
 // indexed and the number of feeds it created.
 func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, int, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT row, id, path, authors, categories, published, removed,
+	rows, err := c.db.QueryContext(ctx, `SELECT row, id, path, authors, categories, published, updated, hash, removed,
 	held_until IS NOT NULL, seq FROM entries WHERE seq > ? ORDER BY seq LIMIT ?`, since, feedBatch)
 	if err != nil {
 		return since, 0, err
@@ -80,7 +83,7 @@ func (c *Catalog) indexFeedBatch(ctx context.Context, since int64) (int64, int, 
 	for rows.Next() {
 		var s feedStub
 		var authors, cats string
-		if err := rows.Scan(&s.row, &s.id, &s.path, &authors, &cats, &s.published, &s.removed, &s.held, &s.seq); err != nil {
+		if err := rows.Scan(&s.row, &s.id, &s.path, &authors, &cats, &s.published, &s.updated, &s.hash, &s.removed, &s.held, &s.seq); err != nil {
 			rows.Close()
 			return since, 0, err
 		}
@@ -134,56 +137,67 @@ type feedIndexer struct {
 	created int
 }
 
-// entry moves one entry's memberships to what the rule says now: kept rows are refreshed
-// (an edit changes the page it is on), new feeds get the next ordinal, left feeds mark the
-// row gone. Each touched feed takes the entry's Seq.
+// entry moves one entry's memberships to what the rule says now: kept rows whose entry readers
+// would see differently (another id or date, so an edit) are refreshed, new feeds get the next
+// ordinal, left feeds mark the row gone. Each feed changed takes the batch's Seq; a change
+// readers cannot see, such as a rename within the same folders, changes no feed.
 func (ix *feedIndexer) entry(ctx context.Context, s feedStub) error {
 	want := memberships(s.path, s.authors, s.cats, s.removed, s.held, ix.c.cfg.KeepRemoved)
-	have := map[string]bool{} // feed key -> gone
-	rows, err := ix.tx.QueryContext(ctx, `SELECT feed, gone FROM feed_entries WHERE row = ?`, s.row)
+	type row struct {
+		gone               bool
+		id                 string
+		published, updated int64
+		hash               []byte
+	}
+	have := map[string]row{} // feed key -> its row for this entry
+	rows, err := ix.tx.QueryContext(ctx, `SELECT feed, gone, id, published, updated, hash FROM feed_entries WHERE row = ?`, s.row)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var key string
-		var gone bool
-		if err := rows.Scan(&key, &gone); err != nil {
+		var r row
+		if err := rows.Scan(&key, &r.gone, &r.id, &r.published, &r.updated, &r.hash); err != nil {
 			rows.Close()
 			return err
 		}
-		have[key] = gone
+		have[key] = r
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, m := range want {
+		r, ok := have[m.key]
+		delete(have, m.key)
+		if ok && !r.gone && r.id == s.id && r.published == s.published && r.updated == s.updated &&
+			bytes.Equal(r.hash, s.hash) {
+			continue // nothing a reader of this feed can see changed
+		}
 		f, err := ix.feed(ctx, m, s.seq)
 		if err != nil {
 			return err
 		}
 		f.dirty = true
-		gone, ok := have[m.key]
-		delete(have, m.key)
 		if ok {
-			if gone {
+			if r.gone {
 				f.live++
 			}
-			if _, err := ix.tx.ExecContext(ctx, `UPDATE feed_entries SET seq = ?, published = ?, id = ?, gone = 0
-			WHERE feed = ? AND row = ?`, s.seq, s.published, s.id, m.key, s.row); err != nil {
+			if _, err := ix.tx.ExecContext(ctx, `UPDATE feed_entries SET seq = ?, published = ?, updated = ?, hash = ?, id = ?, gone = 0
+			WHERE feed = ? AND row = ?`, s.seq, s.published, s.updated, s.hash, s.id, m.key, s.row); err != nil {
 				return err
 			}
 			continue
 		}
-		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO feed_entries(feed, ord, row, published, id, seq)
-		VALUES(?, ?, ?, ?, ?, ?)`, m.key, f.ord, s.row, s.published, s.id, s.seq); err != nil {
+		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO feed_entries(feed, ord, row, published, updated, hash, id, seq)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?)`, m.key, f.ord, s.row, s.published, s.updated, s.hash, s.id, s.seq); err != nil {
 			return err
 		}
 		f.ord++
 		f.live++
 	}
-	for key, gone := range have {
-		if gone {
+	for key, r := range have {
+		if r.gone {
 			continue
 		}
 		f, err := ix.feed(ctx, membership{key: key}, s.seq)

@@ -133,3 +133,30 @@ func TestFeedPagesStable(t *testing.T) {
 		t.Errorf("an edit of page 0 changed %v -> %v", seqs2, seqs3)
 	}
 }
+
+// A rename within a folder, or a touch, changes nothing a reader of any feed sees: no feed
+// changes. An edit changes exactly the feeds the article is in.
+func TestFeedsUnchangedByRename(t *testing.T) {
+	e := newEnv(t)
+	e.write("news/a.md", md("title: A\ndate: 2024-07-01\nauthor: Kim\ntags: [x]", "a"))
+	e.write("other/b.md", md("title: B\ndate: 2024-07-02", "b"))
+	e.reconcile()
+	st, _ := e.cat.Stats(e.ctx)
+	e.mv("news/a.md", "news/a-renamed.md")
+	e.touch("other/b.md")
+	e.reconcile()
+	if changed, _ := e.cat.FeedsChanged(e.ctx, st.Seq); len(changed) != 0 {
+		t.Errorf("a rename and a touch changed feeds %+v", changed)
+	}
+	st, _ = e.cat.Stats(e.ctx)
+	e.write("news/a-renamed.md", md("title: A\ndate: 2024-07-01\nauthor: Kim\ntags: [x]", "a, edited"))
+	e.reconcile()
+	changed, _ := e.cat.FeedsChanged(e.ctx, st.Seq)
+	var keys []string
+	for _, f := range changed {
+		keys = append(keys, f.Key)
+	}
+	if !slices.Equal(keys, []string{"", "a:~kim", "s:news", "t:x"}) {
+		t.Errorf("an edit changed feeds %q", keys)
+	}
+}

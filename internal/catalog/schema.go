@@ -17,6 +17,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	m04Embargo,
 	m05LanguageOffsetRejectTime,
 	m06WebSub,
+	m07FeedEntryUpdated,
 }
 
 // migrate brings the schema to len(migrations), each step in its own transaction, and refuses
@@ -207,5 +208,15 @@ CREATE TABLE websub_subscriptions (
 CREATE INDEX websub_subscriptions_expires ON websub_subscriptions(expires);
 CREATE TABLE websub_counter (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
 INSERT INTO websub_counter(id, n) VALUES (1, 0);`)
+	return err
+}
+
+// m07FeedEntryUpdated stores with each feed membership the Updated and content hash of the
+// entry it was indexed with, so that indexing can tell a change readers see (an edit, a new
+// date) from one they do not (a rename): only the first changes the feed, its Seq and its date.
+func m07FeedEntryUpdated(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `ALTER TABLE feed_entries ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feed_entries ADD COLUMN hash BLOB NOT NULL DEFAULT x'';
+UPDATE feed_entries SET (updated, hash) = (SELECT e.updated, e.hash FROM entries e WHERE e.row = feed_entries.row);`)
 	return err
 }
