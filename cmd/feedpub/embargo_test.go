@@ -97,6 +97,13 @@ func TestDaemonEmbargo(t *testing.T) {
 	if h := heldHealth(t, d); h.Held != 1 || h.NextDue == nil || !h.NextDue.Equal(due) || h.Articles != 1 {
 		t.Fatalf("/healthz while held: %+v, want held 1 due %v", h, due)
 	}
+	m := scrapeURL(t, d.base+"/metrics")
+	if n, _ := m.Value("feedpub_articles", "state", "held"); n != 1 {
+		t.Errorf("feedpub_articles{state=held} = %v, want 1", n)
+	}
+	if at, _ := m.Value("feedpub_next_release_timestamp_seconds"); at != float64(due.Unix()) {
+		t.Errorf("feedpub_next_release_timestamp_seconds = %v, want %d", at, due.Unix())
+	}
 	var seen time.Time
 	for seen.IsZero() {
 		before := time.Now()
@@ -249,5 +256,47 @@ func TestBuildAndInspectEmbargo(t *testing.T) {
 	cmd.Env = append(os.Environ(), "FEEDPUB_CONFIG=")
 	if b, err := cmd.Output(); err != nil || strings.Contains(string(b), "held until") {
 		t.Errorf("inspect --publish-future: %v %s", err, b)
+	}
+}
+
+// TestDaemonEmbargoNotifiesHub: holding an article tells the hub nothing; its release tells it
+// of every feed the article changed, once, as a new file would.
+func TestDaemonEmbargoNotifiesHub(t *testing.T) {
+	hub := newFakeHub(t)
+	dir := t.TempDir()
+	drop(t, dir, testfix.SeedName, testfix.Seed(t))
+	d := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--hubs", hub.URL+"/")
+	root, world := topics(d.base), topics(d.base+"/sections/world")
+	waitFor(t, 5*time.Second, "one notification per topic at start", func() bool {
+		c := hub.counts()
+		return c[root[0]] == 1 && c[root[1]] == 1 && c[root[2]] == 1
+	})
+	due := dueIn(3 * time.Second)
+	drop(t, dir, "world/embargo.md", embargoed("Hub story", due))
+	waitFor(t, 2*time.Second, "article held", func() bool { return heldHealth(t, d).Held == 1 })
+	time.Sleep(500 * time.Millisecond)
+	if c := hub.counts(); c[root[1]] != 1 || c[world[1]] != 0 {
+		t.Fatalf("holding notified the hub: %v", c)
+	}
+	waitFor(t, time.Until(due)+2*time.Second, "one notification per changed topic at release", func() bool {
+		c := hub.counts()
+		for _, topic := range root {
+			if c[topic] != 2 {
+				return false
+			}
+		}
+		for _, topic := range world {
+			if c[topic] != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	if time.Now().Before(due) {
+		t.Fatal("the hub was told before the due time")
+	}
+	time.Sleep(time.Second)
+	if c := hub.counts(); c[root[1]] != 2 || c[world[1]] != 1 {
+		t.Errorf("after the release: %v, want each topic told once more", c)
 	}
 }

@@ -89,7 +89,7 @@ func New(cfg Config) *Metrics {
 		readers: cfg.Readers,
 		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedpub_ingested_total",
-			Help: "Articles the reconciles added, updated, removed or moved.",
+			Help: "Articles the reconciles added, updated, removed or moved, held for their date or released at it.",
 		}, []string{"change"}),
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedpub_rejections_total",
@@ -130,7 +130,7 @@ func New(cfg Config) *Metrics {
 		&scraped{cfg: cfg},
 	)
 	// Zero series for the outcomes that matter, so a dashboard's rate() has a start.
-	for _, c := range []string{"added", "updated", "removed", "moved"} {
+	for _, c := range []string{"added", "updated", "removed", "moved", "held", "released"} {
 		m.ingested.WithLabelValues(c)
 	}
 	return m
@@ -152,6 +152,8 @@ func (m *Metrics) Reconciled(rep catalog.Report) {
 	add("updated", len(rep.Updated))
 	add("removed", len(rep.Removed))
 	add("moved", len(rep.Moved))
+	add("held", len(rep.Held))
+	add("released", len(rep.Released))
 	for _, r := range rep.Rejected {
 		m.rejections.WithLabelValues(r.Reason()).Inc()
 	}
@@ -203,12 +205,14 @@ type scraped struct{ cfg Config }
 
 var (
 	descArticles = prometheus.NewDesc("feedpub_articles", "Articles in the catalog, by state.", []string{"state"}, nil)
+	descNextDue  = prometheus.NewDesc("feedpub_next_release_timestamp_seconds", "When the first held article is due, as a Unix time; absent when none is held.", nil, nil)
 	descSubs     = prometheus.NewDesc("feedpub_websub_subscriptions", "Subscriptions of the built-in hub, by topic.", []string{"topic"}, nil)
 	descReaders  = prometheus.NewDesc("feedpub_reader_subscribers", "Subscribers a hosted reader reported in its User-Agent on its latest poll, by feed and reader.", []string{"feed", "reader"}, nil)
 )
 
 func (s *scraped) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descArticles
+	ch <- descNextDue
 	ch <- descSubs
 	ch <- descReaders
 }
@@ -224,8 +228,11 @@ func (s *scraped) Collect(ch chan<- prometheus.Metric) {
 		if st, err := s.cfg.Catalog.Stats(ctx); err != nil {
 			log.Warn("metrics: catalog stats", "err", err)
 		} else {
-			for state, n := range map[string]int{"live": st.Live, "removed": st.Removed, "rejected": st.Rejected} {
+			for state, n := range map[string]int{"live": st.Live, "removed": st.Removed, "rejected": st.Rejected, "held": st.Held} {
 				ch <- prometheus.MustNewConstMetric(descArticles, prometheus.GaugeValue, float64(n), state)
+			}
+			if !st.NextDue.IsZero() {
+				ch <- prometheus.MustNewConstMetric(descNextDue, prometheus.GaugeValue, float64(st.NextDue.Unix()))
 			}
 		}
 	}

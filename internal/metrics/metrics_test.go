@@ -45,13 +45,15 @@ func want(t *testing.T, got feedcheck.Metrics, v float64, name string, labels ..
 func TestMetrics(t *testing.T) {
 	tr := &subscribers.Tracker{}
 	m := New(Config{
-		Catalog:       fakeCatalog{catalog.Stats{Live: 7, Removed: 2, Rejected: 1}},
+		Catalog:       fakeCatalog{catalog.Stats{Live: 7, Removed: 2, Rejected: 1, Held: 4, NextDue: time.Unix(1_800_000_000, 0)}},
 		Subscriptions: fakeSubs{"https://news.example.org/atom.xml": 3},
 		Readers:       tr,
 	})
 	m.Reconciled(catalog.Report{
-		Added:   make([]catalog.Change, 3),
-		Removed: make([]catalog.Change, 1),
+		Added:    make([]catalog.Change, 3),
+		Removed:  make([]catalog.Change, 1),
+		Held:     make([]catalog.Change, 2),
+		Released: make([]catalog.Change, 1),
 		Rejected: []catalog.Rejection{
 			{Path: "a.txt", Err: fmt.Errorf("a.txt: %w", article.ErrEmpty)},
 			{Path: "b.txt", Err: fmt.Errorf("b.txt: %w", article.ErrEmpty)},
@@ -86,6 +88,10 @@ func TestMetrics(t *testing.T) {
 	want(t, got, 7, "feedpub_articles", "state", "live")
 	want(t, got, 2, "feedpub_articles", "state", "removed")
 	want(t, got, 1, "feedpub_articles", "state", "rejected")
+	want(t, got, 4, "feedpub_articles", "state", "held")
+	want(t, got, 1_800_000_000, "feedpub_next_release_timestamp_seconds")
+	want(t, got, 2, "feedpub_ingested_total", "change", "held")
+	want(t, got, 1, "feedpub_ingested_total", "change", "released")
 	want(t, got, 3, "feedpub_websub_subscriptions", "topic", "https://news.example.org/atom.xml")
 	want(t, got, 265, "feedpub_reader_subscribers", "feed", "/atom.xml", "reader", "Feedly")
 	want(t, got, 1, "feedpub_websub_notifications_total", "outcome", "sent")

@@ -26,7 +26,7 @@ func (p *Publisher) nextWake(ctx context.Context) <-chan time.Time {
 }
 
 // releaseDue publishes the held entries whose time has come, through the same render as any
-// other catalog change: feeds, pages, static files, and whatever a render notifies.
+// other catalog change: feeds, pages, static files, and the hubs of every feed that changed.
 func (p *Publisher) releaseDue(ctx context.Context) error {
 	due, err := p.cat.NextDue(ctx)
 	if err != nil {
@@ -39,6 +39,7 @@ func (p *Publisher) releaseDue(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("release held entries: %w", err)
 	}
+	p.observer().Reconciled(rep)
 	if !rep.Changed() {
 		return nil
 	}

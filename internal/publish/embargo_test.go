@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -176,5 +177,46 @@ func TestIngestArmsAndReconcileReleases(t *testing.T) {
 	}
 	if s, st, pg, pf := e.inOutputs("Down", "down"); !s || !st || !pg || !pf {
 		t.Fatalf("released while down: served %v static %v page %v file %v", s, st, pg, pf)
+	}
+}
+
+// A release tells the hubs of the feeds it changed, as any new article does; holding told none.
+func TestReleaseNotifiesHubs(t *testing.T) {
+	clock := newFakeClock(day0)
+	e := newEnv(t, withClock(clock), func(_ *catalog.Config, pc *Config) { pc.Site.Hubs = []string{"https://hub.example.net/"} })
+	n := &recNotifier{}
+	e.pub.SetNotifier(n)
+	e.std()
+	n.take()
+	e.write("world/embargo.md", dated("Embargoed interview", clock.Now().Truncate(time.Second).Add(2*time.Second)))
+	before := e.pub.Renders()
+	batches := make(chan watch.Batch)
+	stop := runPub(t, e, batches)
+	batches <- watch.Batch{Paths: []string{"world/embargo.md"}}
+	time.Sleep(300 * time.Millisecond)
+	if got := n.take(); len(got) != 0 || e.pub.Renders() != before {
+		t.Fatalf("holding told the hubs %v (%d renders)", got, e.pub.Renders()-before)
+	}
+	waitRenders(t, e.pub, before+1)
+	base := "https://example.org/news/"
+	var want []string
+	for _, dir := range []string{"", "sections/world/"} {
+		for _, name := range []string{"atom.xml", "feed.json", "rss.xml"} {
+			want = append(want, base+dir+name)
+		}
+	}
+	slices.Sort(want)
+	// The hubs are told as the render returns, after Renders counts it.
+	var got []string
+	for deadline := time.Now().Add(2 * time.Second); len(got) < len(want) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		got = append(got, n.take()...)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("release told the hubs %v, want %v", got, want)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }
