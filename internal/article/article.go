@@ -5,8 +5,9 @@
 package article
 
 import (
-	"errors"
 	"time"
+
+	"github.com/feedpub/feedpub/internal/fault"
 )
 
 // DefaultMaxSize is the largest file accepted when Options.MaxSize is zero.
@@ -23,15 +24,17 @@ const (
 	FormatHTML      Format = "html"
 )
 
-// Errors a caller may act on; each is returned wrapped with the file name and detail.
+// Errors a caller may act on; each is returned wrapped with the file name and detail. All are
+// content failures (fault.IsContent): they describe the file, and stand until it changes. Any
+// other error from ParseFile (opening or reading the file) is transient.
 var (
-	ErrUnsupported = errors.New("no parser for this file type")
-	ErrTooLarge    = errors.New("file is larger than the size limit")
-	ErrEmpty       = errors.New("file is empty")
-	ErrBinary      = errors.New("file is binary, not text")
-	ErrNoTitle     = errors.New("no title found")
-	ErrDraft       = errors.New("article is a draft") // not an error to report loudly: drafts are never published
-	ErrInvalid     = errors.New("invalid article")    // malformed front matter, bad date, ...
+	ErrUnsupported = fault.Content("no parser for this file type")
+	ErrTooLarge    = fault.Content("file is larger than the size limit")
+	ErrEmpty       = fault.Content("file is empty")
+	ErrBinary      = fault.Content("file is binary, not text")
+	ErrNoTitle     = fault.Content("no title found")
+	ErrDraft       = fault.Content("article is a draft") // not an error to report loudly: drafts are never published
+	ErrInvalid     = fault.Content("invalid article")    // malformed front matter, bad date, ...
 )
 
 // Author is a person credited on an article.

@@ -25,6 +25,9 @@ func (o Options) location() *time.Location {
 	return o.Location
 }
 
+// Limit is the largest file accepted, in bytes: MaxSize, or DefaultMaxSize when it is zero.
+func (o Options) Limit() int64 { return o.maxSize() }
+
 func (o Options) maxSize() int64 {
 	if o.MaxSize <= 0 {
 		return DefaultMaxSize
@@ -152,6 +155,12 @@ func parseWith(name string, data []byte, opts Options, p parser) (*Article, erro
 // hygiene step removed; those parsers clean their own ContentHTML, which text parsers build
 // only from hygienic text and ASCII tags and so need not rescan.
 func finish(name string, a *Article) (*Article, error) {
+	if err := checkDate(name, "published", a.Published); err != nil {
+		return nil, err
+	}
+	if err := checkDate(name, "updated", a.Updated); err != nil {
+		return nil, err
+	}
 	a.Title = collapseSpace(CleanText(a.Title))
 	if a.Title == "" {
 		return nil, fmt.Errorf("%s: %w", name, ErrNoTitle)
@@ -263,4 +272,19 @@ const dateForms = "want RFC 3339, 2006-01-02, 2006-01-02 15:04[:05] or 2006-01-0
 
 func badDate(name, key, value string) error {
 	return fmt.Errorf("%s: %w: %s %q is not a date (%s)", name, ErrInvalid, key, value, dateForms)
+}
+
+// checkDate is the one date-range rule: every format's dates end up in RFC 3339 timestamps in
+// UTC, which have four-digit years, so a date outside 0001-9999 there would be written as
+// "10000-01-01T..." or "0000-12-31T...", which no reader parses. Such a date is refused rather
+// than clamped: a clamped date would be a wrong one that looks right.
+func checkDate(name, which string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return fmt.Errorf("%s: %w: %s date %s is outside the years 0001-9999 in UTC, which feeds cannot carry",
+			name, ErrInvalid, which, t.Format(time.RFC3339))
+	}
+	return nil
 }
