@@ -94,6 +94,12 @@ func ReadFile(path string, opts Options) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return ReadOpen(f, path, opts)
+}
+
+// ReadOpen is ReadFile for a file the caller opened (through an os.Root, say); name is the
+// path errors give.
+func ReadOpen(f *os.File, path string, opts Options) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
+	"github.com/feedpub/feedpub/internal/fault"
 	"github.com/feedpub/feedpub/internal/realdir"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -35,8 +36,15 @@ type Config struct {
 	// logged as a warning, since it is more likely a wrong zone or year than an embargo.
 	PublishFuture   bool
 	FutureTolerance time.Duration
-	Now             func() time.Time
-	Logger          *slog.Logger // nil = discard
+	// Settle is the quiet time of the completeness rule (complete.go): a file is read once its
+	// mtime is this old (or two looks this far apart agree) and it does not change while read.
+	// 0 drops the quiet time; the no-change-while-read check always applies.
+	Settle time.Duration
+	// AllowOutsideLinks publishes files reached through symbolic links that resolve outside
+	// Dir; by default they are rejected with ErrOutside.
+	AllowOutsideLinks bool
+	Now               func() time.Time
+	Logger            *slog.Logger // nil = discard
 
 	// Progress, if set, is told how far a bulk reconcile (more than a few files) has come:
 	// (0, total) first, then after each file, (total, total) last whatever the outcome. It is
@@ -56,7 +64,7 @@ var ErrRemoved = errors.New("entry was removed")
 
 // ErrDuplicateID is wrapped by the rejection of an article whose declared id another entry
 // already has: ids are the one thing readers key on, so the first holder keeps it.
-var ErrDuplicateID = errors.New("declared id is already used by another article")
+var ErrDuplicateID = fault.Content("declared id is already used by another article")
 
 // Catalog is an open catalog. Queries may run concurrently; reconciles are serialised.
 type Catalog struct {
@@ -75,6 +83,8 @@ type Catalog struct {
 	// reparse: the parse settings changed since the entries were read (checkParseSettings);
 	// the next full reconcile reads every file. Guarded by mu.
 	reparse bool
+
+	settler *settler // the completeness rule's memory of deferred files
 }
 
 // Keys of the internal state table (kept apart from meta so callers cannot clobber them).
@@ -110,11 +120,14 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
 	}
-	lock, err := lockFile(path + ".lock")
+	// The lock is on the database file itself: a lock file beside it could be deleted from
+	// under the holder, letting a second process in.
+	lock, err := lockFile(path)
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{cfg: cfg, path: path, authority: auth, lock: lock, now: cfg.Now, log: cfg.Logger}
+	c := &Catalog{cfg: cfg, path: path, authority: auth, lock: lock, now: cfg.Now, log: cfg.Logger,
+		settler: newSettler(cfg.Settle)}
 	if c.now == nil {
 		c.now = time.Now
 	}

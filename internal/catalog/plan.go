@@ -80,6 +80,7 @@ func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{reparse: c.reparse}
+	seen := map[string]bool{} // article files the walk found, for the settler's memory
 	// Entries under a directory the walk could not read are kept: a permission slip or a flaky
 	// mount must not remove articles from the feed.
 	var unreadable []string
@@ -138,12 +139,14 @@ func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 		if rj != nil {
 			rj.seen = true
 		}
-		p.consider(rel, info.Size(), info.ModTime().UnixNano(), lr, rj)
+		p.consider(rel, info.Size(), info.ModTime().UnixNano(), lr, rj, false)
+		seen[rel] = true
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walk %s: %w", root, err)
 	}
+	c.settler.forget(func(rel string) bool { return seen[rel] })
 	isUnreadable := func(rel string) bool {
 		for _, u := range unreadable {
 			if rel == u || strings.HasPrefix(rel, u+"/") {
@@ -175,8 +178,10 @@ func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 	return p, nil
 }
 
-// consider queues a file for reading unless its stat says it is unchanged.
-func (p *plan) consider(rel string, size, mtime int64, lr *liveRow, rj *rejRow) {
+// consider queues a file for reading unless its stat says it is unchanged. With named (a
+// watcher reported the path) it is read whatever its stat says: an event is evidence of a
+// write, and an edit can keep both size and mtime (tools that preserve times, coarse clocks).
+func (p *plan) consider(rel string, size, mtime int64, lr *liveRow, rj *rejRow, named bool) {
 	if lr != nil {
 		lr.seen = true
 	}
@@ -184,14 +189,17 @@ func (p *plan) consider(rel string, size, mtime int64, lr *liveRow, rj *rejRow) 
 		p.jobs = append(p.jobs, job{rel: rel, size: size, mtime: mtime, live: lr, rejected: rj != nil, reparse: true})
 		return
 	}
-	// Rejected before and untouched since: reading it again would only repeat the rejection.
-	// This comes first so that a broken edit of a live entry is not re-read on every Reconcile.
-	if rj != nil && rj.size == size && rj.mtime == mtime {
-		return
-	}
-	if lr != nil && lr.size == size && lr.mtime == mtime {
-		p.unchanged++
-		return
+	if !named {
+		// Rejected before and untouched since: reading it again would only repeat the
+		// rejection. This comes first so that a broken edit of a live entry is not re-read on
+		// every Reconcile.
+		if rj != nil && rj.size == size && rj.mtime == mtime {
+			return
+		}
+		if lr != nil && lr.size == size && lr.mtime == mtime {
+			p.unchanged++
+			return
+		}
 	}
 	p.jobs = append(p.jobs, job{rel: rel, size: size, mtime: mtime, live: lr, rejected: rj != nil})
 }
@@ -299,7 +307,7 @@ func (c *Catalog) planPaths(ctx context.Context, rels []string) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.consider(rel, fi.Size(), fi.ModTime().UnixNano(), lr, rj)
+		p.consider(rel, fi.Size(), fi.ModTime().UnixNano(), lr, rj, true)
 	}
 	p.gone = func(rel string) bool {
 		if goneSet[rel] {

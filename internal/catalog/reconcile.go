@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -27,12 +28,28 @@ type Rejection struct {
 type Report struct {
 	Added, Updated, Removed, Moved []Change
 	Held, Released                 []Change
-	Rejected                       []Rejection
-	Unchanged                      int
-	Read                           int // article files opened and read (0 on a no-change reconcile)
-	Duration                       time.Duration
+	Rejected                       []Rejection // content failures: they stand until the file changes
+	// Deferred are files not complete yet (still being written, complete.go): nothing was
+	// decided about them; the caller looks at them again after Settle.
+	Deferred []string
+	// Failed are files that could not be read for a reason outside their content (EMFILE,
+	// EIO, a permission not granted yet): nothing was decided about them either; the caller
+	// retries them with backoff.
+	Failed    []Rejection
+	Unchanged int
+	Read      int // article files opened and read (0 on a no-change reconcile)
+	Duration  time.Duration
 
 	bulk bool // logged as a bulk reconcile: per-entry lines at debug, only the first rejections
+}
+
+// Later lists the files the caller must look at again: deferred and failed.
+func (r Report) Later() []string {
+	out := append([]string(nil), r.Deferred...)
+	for _, f := range r.Failed {
+		out = append(out, f.Path)
+	}
+	return out
 }
 
 // Reasons counts the rejections by cause ("file is empty": 3), for summaries.
@@ -43,6 +60,8 @@ func (r Report) Reasons() map[string]int {
 		switch {
 		case errors.Is(rj.Err, ErrDuplicateID):
 			reason = ErrDuplicateID.Error()
+		case errors.Is(rj.Err, ErrOutside):
+			reason = ErrOutside.Error()
 		case reason == "":
 			reason = "could not be read"
 		}
@@ -99,6 +118,7 @@ func (c *Catalog) logReport(kind string, rep Report, err error) {
 	attrs := []any{"kind", kind, "added", len(rep.Added), "updated", len(rep.Updated),
 		"removed", len(rep.Removed), "moved", len(rep.Moved), "held", len(rep.Held),
 		"released", len(rep.Released), "rejected", len(rep.Rejected),
+		"deferred", len(rep.Deferred), "failed", len(rep.Failed),
 		"unchanged", rep.Unchanged, "read", rep.Read, "duration_ms", rep.Duration.Milliseconds()}
 	if len(rep.Rejected) > 0 {
 		attrs = append(attrs, "reasons", rep.Reasons())
@@ -119,6 +139,16 @@ func (c *Catalog) logReport(kind string, rep Report, err error) {
 func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var root *os.Root
+	if len(p.jobs) > 0 {
+		// Opened per reconcile, not held: a handle kept on the directory would keep an
+		// unmounted share busy, and would go on reading the old file system after a remount.
+		var err error
+		if root, err = os.OpenRoot(c.cfg.Dir); err != nil {
+			return Report{}, fmt.Errorf("article directory %s: %w", c.cfg.Dir, err)
+		}
+		defer root.Close()
+	}
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *task)
 	order := make(chan *task, 4*workers)
@@ -128,7 +158,7 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				c.readFile(ctx, t)
+				c.readFile(ctx, root, t)
 				close(t.done)
 			}
 		}()
@@ -207,6 +237,14 @@ func (w *writer) apply(ctx context.Context, t *task) error {
 func (w *writer) applyOne(ctx context.Context, t *task) error {
 	log := w.c.log
 	switch {
+	case t.deferred:
+		w.rep.Deferred = append(w.rep.Deferred, t.rel)
+		w.logEntry(ctx, "catalog deferred: still being written", "path", t.rel)
+		return nil
+	case t.err != nil && t.transient:
+		w.rep.Failed = append(w.rep.Failed, Rejection{t.rel, t.err})
+		w.logReject(ctx, "catalog cannot read; will retry", "path", t.rel, "err", t.err)
+		return nil
 	case t.missing:
 		if t.live != nil {
 			if err := w.remove(ctx, t.live.row, t.rel, whyDeleted); err != nil {

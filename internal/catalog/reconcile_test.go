@@ -283,8 +283,13 @@ func TestEachStatsMeta(t *testing.T) {
 func TestSecondOpenLocked(t *testing.T) {
 	e := newEnv(t)
 	_, err := Open(e.ctx, e.cfg)
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), e.db+".lock") {
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), e.db) {
 		t.Fatalf("second Open: %v", err)
+	}
+	// The lock is the database file's own: no file beside it can be deleted to get around it.
+	os.Remove(e.db + ".lock")
+	if _, err := Open(e.ctx, e.cfg); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open after deleting the files beside the catalog: %v", err)
 	}
 	e.reopen() // released by Close
 }

@@ -314,9 +314,9 @@ func (w *writer) remove(ctx context.Context, row int64, rel, reason string) erro
 	return nil
 }
 
-// reject reports a file that cannot be published. Unless the failure is transient (a read
-// error, an id clash that another file's removal may resolve) the file's stat is remembered
-// so the file is not read again until it changes.
+// reject reports a file that cannot be published for its content. Unless the clash is one
+// that another file's removal may resolve (a duplicate id), the file's stat is remembered so
+// the file is not read again until it changes. Transient failures never get here (applyOne).
 func (w *writer) reject(ctx context.Context, t *task, err error, keptLive bool) error {
 	w.rep.Rejected = append(w.rep.Rejected, Rejection{t.rel, err})
 	msg := "catalog rejected"
@@ -325,7 +325,7 @@ func (w *writer) reject(ctx context.Context, t *task, err error, keptLive bool) 
 	}
 	// The path is its own field; the reason leaves out the file name the error starts with.
 	w.logReject(ctx, msg, "path", t.rel, "reason", article.Detail(err, w.c.abs(t.rel), t.rel))
-	if t.transient || errors.Is(err, ErrDuplicateID) {
+	if errors.Is(err, ErrDuplicateID) {
 		return nil
 	}
 	return w.putReject(ctx, t, err.Error())
