@@ -34,10 +34,13 @@ func catalogConfig(s config.Settings, log *slog.Logger) catalog.Config {
 		Authority:   s.Authority,
 		Article:     article.Options{Location: s.Location, MaxSize: s.MaxSize},
 		KeepRemoved: s.KeepRemoved,
+		Settle:      s.Settle,
 		// Embargoes are the catalog's rule.
 		PublishFuture:   s.PublishFuture,
 		FutureTolerance: s.FutureTolerance,
 		Logger:          log,
+
+		AllowOutsideLinks: s.AllowOutsideLinks,
 	}
 }
 
@@ -67,6 +70,7 @@ func publishConfig(ctx context.Context, s config.Settings, cat *catalog.Catalog,
 		Out:         dirOut(s.Out),
 		KeepRemoved: s.KeepRemoved,
 		Sections:    section.Dir(s.Dir),
+		Settle:      s.Settle,
 		Logger:      log,
 		MaxAge:      s.MaxAge,
 		PageMaxAge:  s.PageMaxAge,
@@ -180,6 +184,11 @@ func build(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
+	// Files still being written, or unreadable for the moment, are waited for: a build
+	// publishes nothing half-written, and leaves out nothing it could read a little later.
+	if err := pub.Finish(ctx, buildPatience); err != nil {
+		return err
+	}
 	logSummary(ctx, p, pub, out)
 	if b != nil {
 		if err := b.Close(); err != nil {
@@ -196,6 +205,10 @@ func build(ctx context.Context, inv *invocation) error {
 	}
 	return p.cat.Close()
 }
+
+// buildPatience is how long a build waits for files that are still being written or cannot be
+// read yet before it fails, naming them.
+const buildPatience = time.Minute
 
 func serve(ctx context.Context, inv *invocation) error {
 	p, err := open(ctx, inv)
@@ -297,7 +310,9 @@ func serve(ctx context.Context, inv *invocation) error {
 			if gctx.Err() != nil {
 				return nil // stopped during the first reconcile
 			}
-			return err
+			// Transient (a full disk, no descriptors left): serve what there is, and let Run
+			// retry until it succeeds.
+			log.Error("first reconcile failed; retrying", "err", err)
 		}
 		logSummary(gctx, p, pub, out)
 		// The first reconcile held the whole directory's path index and filled the catalog's

@@ -62,6 +62,8 @@ type Settings struct {
 	Location    *time.Location // resolved from Timezone
 	MaxSize     int64
 	KeepRemoved bool
+	// AllowOutsideLinks publishes files reached through symbolic links that lead outside Dir.
+	AllowOutsideLinks bool
 
 	// PublishFuture turns embargoes off: an article dated in the future is published at once,
 	// with a warning when its date is more than FutureTolerance ahead.
@@ -225,6 +227,14 @@ var coreKeys = []key{
 		k.serveOnly = false
 		return k
 	}(),
+	{name: "allow_outside_links", usage: "publish files through symbolic links that lead outside dir", set: func(s *Settings, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		s.AllowOutsideLinks = b
+		return nil
+	}, get: func(s *Settings) string { return strconv.FormatBool(s.AllowOutsideLinks) }},
 	durKey("settle", "quiet time before a changed file is read", func(s *Settings) *time.Duration { return &s.Settle }),
 	durKey("rescan", "interval of the full safety reconcile (0 disables)", func(s *Settings) *time.Duration { return &s.Rescan }),
 	forBuildToo(durKey("max_age", "Cache-Control max-age of served feeds (and of the feeds in a bucket)", func(s *Settings) *time.Duration { return &s.MaxAge })),

@@ -27,6 +27,7 @@ func (p *Publisher) nextWake(ctx context.Context) <-chan time.Time {
 
 // releaseDue publishes the held entries whose time has come, through the same render as any
 // other catalog change: feeds, pages, static files, and the hubs of every feed that changed.
+// It returns the catalog's errors; a failed render is retried like any other (retry.go).
 func (p *Publisher) releaseDue(ctx context.Context) error {
 	due, err := p.cat.NextDue(ctx)
 	if err != nil {
@@ -43,6 +44,6 @@ func (p *Publisher) releaseDue(ctx context.Context) error {
 	if !rep.Changed() {
 		return nil
 	}
-	_, err = p.Render(ctx)
-	return err
+	p.renderOrRetry(ctx)
+	return nil
 }

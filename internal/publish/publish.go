@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/catalog"
+	"github.com/feedpub/feedpub/internal/fault"
 	"github.com/feedpub/feedpub/internal/feed"
 	"github.com/feedpub/feedpub/internal/manifest"
 	"github.com/feedpub/feedpub/internal/server"
@@ -63,7 +64,10 @@ type Config struct {
 	Sections    Sections // titles sections from their files; nil titles them by folder name
 	// Icon is the site icon's file, served as /favicon.ico and named by the feeds; "" for
 	// none. It is read by SetConfig, so SIGHUP picks up a new one.
-	Icon   string
+	Icon string
+	// Settle is how long to wait before looking again at a file the catalog deferred because
+	// it was still being written.
+	Settle time.Duration
 	Logger *slog.Logger
 
 	// Progress, if set, is told how far a render that writes every page has come (see
@@ -96,11 +100,12 @@ type Publisher struct {
 	offeredSeq int64
 	startSeq   int64
 
-	// retryAfter is the pause before a failed ingest is retried as a full reconcile; a field
-	// so that tests need not wait for it. dueCheck is the longest sleep while an entry is held.
-	retryAfter time.Duration
-	dueCheck   time.Duration
-	now        func() time.Time
+	// backoff paces the retries of transient failures (retry.go); a field so that tests need
+	// not wait for it. dueCheck is the longest sleep while an entry is held.
+	backoff  fault.Backoff
+	retry    pending
+	dueCheck time.Duration
+	now      func() time.Time
 
 	mu      sync.Mutex
 	view    view
@@ -142,7 +147,8 @@ const maxCachedPages = 512
 // New returns a Publisher for cat. SetServer adds a server to hand each render to, SetOutput a
 // static copy to keep.
 func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
-	p := &Publisher{cat: cat, log: cfg.Logger, retryAfter: 5 * time.Second, files: newFileCache(),
+	p := &Publisher{cat: cat, log: cfg.Logger, backoff: fault.DefaultBackoff,
+		retry: pending{paths: map[string]*attempt{}}, files: newFileCache(),
 		dueCheck: defaultDueCheck, now: cfg.Now, offeredSeq: -1}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -268,6 +274,11 @@ func (p *Publisher) current() (view, Swapper, Notifier) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.view, p.srv, p.ntf
+}
+
+func (p *Publisher) cfg() Config {
+	v, _, _ := p.current()
+	return v.cfg
 }
 
 // Render builds every representation of the current catalog once and swaps them into the
@@ -411,13 +422,20 @@ func (p *Publisher) Page(ctx context.Context, slug string) (*server.Resource, er
 	return res, nil
 }
 
-// Health reports the catalog size, held articles and last reconcile for /healthz.
+// Health reports the catalog size, held articles and last reconcile for /healthz. Its status
+// is "failing" while ingests or renders fail (a full state or output disk, say): the feeds
+// are still served, from the last good render, but nothing new reaches them until the
+// retries succeed.
 func (p *Publisher) Health(ctx context.Context) (server.Health, error) {
 	st, err := p.cat.Stats(ctx)
 	if err != nil {
 		return server.Health{}, err
 	}
-	h := server.Health{Status: "ok", Articles: st.Live, Rejected: st.Rejected, Renders: p.Renders(),
+	status := "ok"
+	if n, _ := p.failing(); n > 0 {
+		status = "failing"
+	}
+	h := server.Health{Status: status, Articles: st.Live, Rejected: st.Rejected, Renders: p.Renders(),
 		Held: st.Held}
 	if !st.NextDue.IsZero() {
 		h.NextDue = &st.NextDue
@@ -433,7 +451,7 @@ func (p *Publisher) Health(ctx context.Context) (server.Health, error) {
 	p.mu.Unlock()
 	if out, bg := p.output(); bg != nil {
 		h.Output = bg.health(out.Key())
-		if h.Output.State == "retrying" {
+		if h.Output.State == "retrying" && h.Status == "ok" {
 			h.Status = "degraded" // still serving, but the static copy is behind
 		}
 	}
@@ -448,26 +466,35 @@ func (p *Publisher) noteError(err error) {
 }
 
 // Reconcile runs a full reconcile of the directory and renders when the catalog changed, or
-// when this Publisher has rendered nothing yet (at start-up, where nothing is served).
+// when this Publisher has rendered nothing yet (at start-up, where nothing is served). What
+// it could not finish (files still being written or unreadable for now, a failed render) is
+// retried by Run, or by Finish.
 func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
 	var out Outcome
 	var err error
 	out.Catalog, err = p.cat.Reconcile(ctx)
 	if err != nil {
-		p.noteError(err)
+		p.noteFailure(stepReconcile, err)
 		return out, err
 	}
 	p.observer().Reconciled(out.Catalog)
-	if p.Renders() == 0 || out.Catalog.Changed() {
+	p.noteReport(out.Catalog, nil, true)
+	p.noteSuccess(stepReconcile)
+	if p.Renders() == 0 || out.Catalog.Changed() || p.renderDue() {
 		out.Rendered = true
-		out.Render, err = p.Render(ctx)
+		if out.Render, err = p.Render(ctx); err != nil {
+			p.noteFailure(stepRender, err)
+			return out, err
+		}
+		p.noteSuccess(stepRender)
 	}
-	return out, err
+	return out, nil
 }
 
 // Run ingests the watcher's batches until ctx is done or batches is closed, and releases each
 // held entry at its due time. Batches that queued up while the previous one was ingested are
-// merged, so a burst of thousands of files costs a handful of renders.
+// merged, so a burst of thousands of files costs a handful of renders. Between batches it
+// retries, when due, whatever did not succeed (retry.go).
 func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 	if out, bg := p.output(); bg != nil {
 		bctx, cancel := context.WithCancel(ctx)
@@ -476,32 +503,33 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 		defer wg.Wait()
 		defer cancel()
 	}
-	// A failed ingest (say, the disk was full) would otherwise lose its paths until the next
-	// event or periodic rescan; retry schedules a full reconcile instead.
-	var retry <-chan time.Time
 	// wake is re-armed after every ingest and release, since either may change what is held.
 	wake := p.nextWake(ctx)
 	for {
+		due, stop := p.dueTimer()
 		var b watch.Batch
-		ok := true
+		ok, render := true, false
 		select {
 		case <-ctx.Done():
+			stop()
 			return nil
 		case b, ok = <-batches:
-		case <-retry:
-			retry = nil
-			b = watch.Batch{Rescan: true, Reason: "retry after a failed ingest"}
+		case <-due:
+			var full bool
+			b.Paths, full, render = p.takeDue(time.Now())
+			if full {
+				b.Rescan, b.Reason = true, "retry after a failed ingest"
+			}
 		case <-wake:
+			stop()
 			if err := p.releaseDue(context.WithoutCancel(ctx)); err != nil {
-				p.noteError(err)
-				p.log.Error("release failed; full reconcile scheduled", "err", err, "retry_in_ms", p.retryAfter.Milliseconds())
-				if retry == nil {
-					retry = time.After(p.retryAfter)
-				}
+				p.log.Error("release failed; full reconcile scheduled", "err", err,
+					"retry_in_ms", p.noteFailure(stepReconcile, err).Milliseconds())
 			}
 			wake = p.nextWake(ctx)
 			continue
 		}
+		stop()
 		if !ok {
 			return nil
 		}
@@ -536,18 +564,13 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 				break drain
 			}
 		}
+		list := make([]string, 0, len(paths))
+		for path := range paths {
+			list = append(list, path)
+		}
 		// Ingest with a context that outlives a shutdown request: a batch begun is finished, so
 		// the catalog never holds half of a burst that the watcher already let go of.
-		ictx := context.WithoutCancel(ctx)
-		if err := p.ingest(ictx, paths, landed, rescan, reason); err != nil {
-			p.noteError(err)
-			p.log.Error("ingest failed; full reconcile scheduled", "err", err, "retry_in_ms", p.retryAfter.Milliseconds())
-			if retry == nil {
-				retry = time.After(p.retryAfter)
-			}
-		} else if rescan {
-			retry = nil
-		}
+		p.ingest(context.WithoutCancel(ctx), list, landed, rescan, reason, render)
 		wake = p.nextWake(ctx)
 		if closed {
 			return nil
@@ -555,34 +578,54 @@ func (p *Publisher) Run(ctx context.Context, batches <-chan watch.Batch) error {
 	}
 }
 
-// ingest reconciles paths (or everything, when rescan is set) and renders if the catalog
-// changed; landed, when set, is when the oldest path stopped changing.
-func (p *Publisher) ingest(ctx context.Context, paths map[string]struct{}, landed time.Time, rescan bool, reason string) error {
+// ingest reconciles paths (or, with rescan, the whole directory) and renders when the catalog
+// changed or a failed render is due again; landed, when set, is when the oldest path stopped
+// changing. Failures are recorded for a retry and returned.
+func (p *Publisher) ingest(ctx context.Context, paths []string, landed time.Time, rescan bool, reason string, render bool) error {
 	var rep catalog.Report
 	var err error
-	if rescan {
+	switch {
+	case rescan:
 		p.log.Info("reconcile requested", "reason", reason)
 		rep, err = p.cat.Reconcile(ctx)
-	} else {
-		list := make([]string, 0, len(paths))
-		for path := range paths {
-			list = append(list, path)
-		}
-		rep, err = p.cat.ReconcilePaths(ctx, list)
+	case len(paths) > 0:
+		rep, err = p.cat.ReconcilePaths(ctx, paths)
 	}
 	if err != nil {
+		// The batch's paths are lost with it; the full reconcile that retries finds them.
+		p.log.Error("ingest failed; full reconcile scheduled", "err", err,
+			"retry_in_ms", p.noteFailure(stepReconcile, err).Milliseconds())
 		return err
 	}
 	obs := p.observer()
 	obs.Reconciled(rep)
-	if !rep.Changed() {
+	p.noteReport(rep, paths, rescan)
+	if rescan {
+		p.noteSuccess(stepReconcile)
+	}
+	if later := rep.Later(); len(later) > 0 {
+		p.log.Info("files to look at again", "deferred", len(rep.Deferred), "failed", len(rep.Failed))
+	}
+	// Nothing rendered yet means the first reconcile failed: feeds answer 503 until one is.
+	if !rep.Changed() && !render && !p.renderDue() && p.Renders() > 0 {
 		return nil
 	}
-	if _, err = p.Render(ctx); err != nil {
+	if err := p.renderOrRetry(ctx); err != nil {
 		return err
 	}
 	if !landed.IsZero() {
 		obs.FileToFeed(time.Since(landed))
 	}
+	return nil
+}
+
+// renderOrRetry renders, and schedules the render again if it fails (an output that cannot
+// be written: a full disk, say).
+func (p *Publisher) renderOrRetry(ctx context.Context) error {
+	if _, err := p.Render(ctx); err != nil {
+		p.log.Error("render failed; retrying", "err", err, "retry_in_ms", p.noteFailure(stepRender, err).Milliseconds())
+		return err
+	}
+	p.noteSuccess(stepRender)
 	return nil
 }

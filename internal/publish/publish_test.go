@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/fault"
 	"github.com/feedpub/feedpub/internal/feed"
 	"github.com/feedpub/feedpub/internal/manifest"
 	"github.com/feedpub/feedpub/internal/server"
@@ -919,7 +920,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestRunRetriesFailedIngest(t *testing.T) {
 	e := newEnv(t)
 	e.std()
-	e.pub.retryAfter = 30 * time.Millisecond
+	e.pub.backoff = fault.Backoff{Min: 30 * time.Millisecond, Max: 30 * time.Millisecond}
 	away := e.dir + ".away"
 	if err := os.Rename(e.dir, away); err != nil {
 		t.Fatal(err)
