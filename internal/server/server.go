@@ -165,6 +165,7 @@ type Server struct {
 	nosniff      []string
 	csp          []string
 	gzipEnc      []string
+	closeConn    []string
 }
 
 // served is a private copy of a Snapshot's map, swapped in as a whole, so that a caller
@@ -188,8 +189,9 @@ func New(cfg Config, pages Pages, health HealthFunc) *Server {
 		nosniff:      []string{"nosniff"},
 		// Pages are rendered articles without scripts; this keeps an injected <script> or
 		// form in article HTML inert while still showing remote images and inline styles.
-		csp:     []string{"default-src 'none'; img-src * data:; style-src 'unsafe-inline'"},
-		gzipEnc: []string{"gzip"},
+		csp:       []string{"default-src 'none'; img-src * data:; style-src 'unsafe-inline'"},
+		gzipEnc:   []string{"gzip"},
+		closeConn: []string{"close"},
 	}
 
 	mux := http.NewServeMux()
@@ -315,6 +317,13 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, cfg Config) err
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["X-Content-Type-Options"] = s.nosniff
+		// Only GET and HEAD are served, and they carry no body. A request that has one (a
+		// Content-Length, chunked, or both, which RFC 9112 section 6.1 says to close on) is
+		// answered and its connection closed: where its body ends, and so where the next
+		// request on the connection would start, cannot be trusted.
+		if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+			w.Header()["Connection"] = s.closeConn
+		}
 		p := r.URL.Path
 		// A directory path (a feed's index page) keeps its one trailing slash.
 		if !canonicalEscapes(r.URL) || p == "" || p[0] != '/' || path.Clean(p) != strings.TrimSuffix(p, "/") && p != "/" {
@@ -460,7 +469,9 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	res, err := s.pages.Page(r.Context(), name)
+	ctx, cancel := detached(r)
+	defer cancel()
+	res, err := s.pages.Page(ctx, name)
 	switch {
 	case errors.Is(err, ErrNotFound) || (err == nil && res == nil):
 		http.NotFound(w, r)
@@ -469,9 +480,7 @@ func (s *Server) serveArticle(w http.ResponseWriter, r *http.Request) {
 		s.gone(w)
 		return
 	case err != nil:
-		if r.Context().Err() == nil {
-			s.log.Error("render article page", "slug", name, "err", err)
-		}
+		s.log.Error("render article page", "slug", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -488,21 +497,21 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.URL.Path[1:]
+	ctx, cancel := detached(r)
+	defer cancel()
 	if v, ok := files.(Validated); ok && (r.Header["If-None-Match"] != nil || r.Header["If-Modified-Since"] != nil) {
-		if stub := v.Stub(r.Context(), name); stub != nil && notModified(r.Header, &stub.hdr) {
+		if stub := v.Stub(ctx, name); stub != nil && notModified(r.Header, &stub.hdr) {
 			s.serveNotModified(w, r, stub)
 			return
 		}
 	}
-	res, err := files.File(r.Context(), name)
+	res, err := files.File(ctx, name)
 	switch {
 	case errors.Is(err, ErrNotFound) || (err == nil && res == nil):
 		http.NotFound(w, r)
 		return
 	case err != nil:
-		if r.Context().Err() == nil {
-			s.log.Error("render file", "path", name, "err", err)
-		}
+		s.log.Error("render file", "path", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -523,7 +532,9 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	var h Health
 	var err error
 	if s.health != nil {
-		h, err = s.health(r.Context())
+		ctx, cancel := detached(r)
+		h, err = s.health(ctx)
+		cancel()
 	}
 	h.Serving = s.cur.Load() != nil
 	h.Version = s.cfg.Version
@@ -556,4 +567,17 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// lookupTimeout bounds the work a request starts (a page render, the health check) once it no
+// longer ends with the client's connection.
+const lookupTimeout = 10 * time.Second
+
+// detached is the context for the work behind a response. net/http cancels a request's context
+// as soon as the client's side of the connection reads as closed, which a client that
+// half-closes after sending its request (some proxies and scripts do) shows at once, although
+// it still reads the answer. Its request was not a server error, so the work goes on, bounded
+// by lookupTimeout; a client really gone costs at most that.
+func detached(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), lookupTimeout)
 }
