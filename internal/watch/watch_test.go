@@ -188,64 +188,88 @@ func TestCreateFile(t *testing.T) {
 	}
 }
 
+// TestChunkedWriteReportedOnceComplete writes a file in chunks closer together than the settle
+// time: it must be reported once, complete, more than settle after its last chunk. What it
+// asserts only holds if the writer kept its pace: a writer descheduled for longer than settle
+// (a loaded machine) paused its copy, and the watcher rightly reports the pause. Such a run
+// proves nothing either way and is made again, rather than judged.
 func TestChunkedWriteReportedOnceComplete(t *testing.T) {
 	t.Parallel()
 	const (
 		chunks = 10
 		chunk  = 1000
-		gap    = 95 * time.Millisecond
-		settle = 100 * time.Millisecond
+		gap    = 40 * time.Millisecond
+		settle = 200 * time.Millisecond
 	)
-	h := start(t, Config{Settle: settle}, nil)
-
-	lastWrite := make(chan time.Time, 1)
-	go func() {
-		f, err := os.Create(h.path("big.txt"))
-		if err != nil {
-			t.Error(err)
-			return
+	for try := 1; ; try++ {
+		h := start(t, Config{Settle: settle}, nil)
+		type written struct {
+			last   time.Time
+			maxGap time.Duration
 		}
-		defer f.Close()
-		for i := range chunks {
-			if i > 0 {
-				time.Sleep(gap)
-			}
-			if _, err := f.Write([]byte(strings.Repeat("x", chunk))); err != nil {
+		done := make(chan written, 1)
+		go func() {
+			var wr written
+			defer func() { done <- wr }()
+			f, err := os.Create(h.path("big.txt"))
+			if err != nil {
 				t.Error(err)
+				return
 			}
-		}
-		lastWrite <- time.Now()
-	}()
-
-	var reportedAt time.Time
-	var reportedSize int64
-	deadline := time.After(5 * time.Second)
-	for reportedAt.IsZero() {
-		select {
-		case b := <-h.out:
-			h.check(b)
-			if slices.Contains(b.Paths, "big.txt") {
-				reportedAt = time.Now()
-				fi, err := os.Stat(h.path("big.txt"))
-				if err != nil {
-					t.Fatal(err)
+			defer f.Close()
+			prev := time.Now()
+			for i := range chunks {
+				if i > 0 {
+					time.Sleep(gap)
 				}
-				reportedSize = fi.Size()
+				if _, err := f.Write([]byte(strings.Repeat("x", chunk))); err != nil {
+					t.Error(err)
+				}
+				now := time.Now()
+				wr.maxGap, prev = max(wr.maxGap, now.Sub(prev)), now
 			}
-		case <-deadline:
-			t.Fatal("big.txt never reported")
+			wr.last = time.Now()
+		}()
+
+		var reportedAt time.Time
+		var reportedSize int64
+		deadline := time.After(5 * time.Second)
+		for reportedAt.IsZero() {
+			select {
+			case b := <-h.out:
+				h.check(b)
+				if slices.Contains(b.Paths, "big.txt") {
+					reportedAt = time.Now()
+					fi, err := os.Stat(h.path("big.txt"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					reportedSize = fi.Size()
+				}
+			case <-deadline:
+				t.Fatal("big.txt never reported")
+			}
 		}
-	}
-	if reportedSize != chunks*chunk {
-		t.Errorf("size at report = %d, want %d", reportedSize, chunks*chunk)
-	}
-	last := <-lastWrite
-	if !reportedAt.After(last.Add(settle)) {
-		t.Errorf("reported %v after last chunk, want more than settle %v", reportedAt.Sub(last), settle)
-	}
-	h.drain(4 * settle)
-	if h.seen["big.txt"] != 1 {
-		t.Errorf("big.txt reported %d times, want 1", h.seen["big.txt"])
+		wr := <-done
+		if wr.maxGap >= settle {
+			if try == 5 {
+				t.Fatalf("the writer was held up for %v (settle %v) in %d runs: too loaded to test", wr.maxGap, settle, try)
+			}
+			t.Logf("run %d: the writer paused %v, longer than settle; running again", try, wr.maxGap)
+			h.stop()
+			continue
+		}
+		if reportedSize != chunks*chunk {
+			t.Errorf("size at report = %d, want %d", reportedSize, chunks*chunk)
+		}
+		if !reportedAt.After(wr.last.Add(settle)) {
+			t.Errorf("reported %v after last chunk, want more than settle %v", reportedAt.Sub(wr.last), settle)
+		}
+		h.drain(4 * settle)
+		if h.seen["big.txt"] != 1 {
+			t.Errorf("big.txt reported %d times, want 1", h.seen["big.txt"])
+		}
+		return
 	}
 }
 
