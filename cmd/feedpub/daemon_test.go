@@ -69,7 +69,15 @@ func freeAddr(t testing.TB) string {
 // startDaemon runs feedpub on dir with a private state file and waits until it serves.
 func startDaemon(t testing.TB, dir, state string, args ...string) *daemon {
 	t.Helper()
-	return launch(t, launchOpts{dir: dir, state: state, args: append([]string{"--timezone", "Asia/Seoul"}, args...)})
+	return startWrapped(t, nil, dir, state, args...)
+}
+
+// startWrapped is startDaemon with the binary run through wrap (e.g. a shell that lowers a
+// limit, then execs it), so that the daemon's process is still the one signalled.
+func startWrapped(t testing.TB, wrap []string, dir, state string, args ...string) *daemon {
+	t.Helper()
+	return launch(t, launchOpts{dir: dir, state: state, wrap: wrap,
+		args: append([]string{"--timezone", "Asia/Seoul"}, args...)})
 }
 
 // launchOpts says how to run one `feedpub serve` beyond what every test daemon shares.
@@ -79,6 +87,7 @@ type launchOpts struct {
 	cwd        string   // working directory; default a fresh temp dir, so no stray feedpub.toml is read
 	env        []string // added to the environment (after FEEDPUB_CONFIG=)
 	noWait     bool     // return once started, without waiting for "serving"
+	wrap       []string // a command that runs the binary given after it, e.g. sh -c 'ulimit ...; exec "$@"' sh
 }
 
 // launch starts feedpub serve on a free port with JSON logs and collects its log lines.
@@ -93,7 +102,8 @@ func launch(t testing.TB, o launchOpts) *daemon {
 	if o.state != "" {
 		all = append(all, "--state", o.state)
 	}
-	d.cmd = exec.Command(binary, append(all, o.args...)...)
+	argv := append(append(append([]string{}, o.wrap...), binary), append(all, o.args...)...)
+	d.cmd = exec.Command(argv[0], argv[1:]...)
 	d.cmd.Dir = o.cwd
 	if d.cmd.Dir == "" {
 		d.cmd.Dir = t.TempDir()
@@ -224,11 +234,17 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 }
 
 // drop writes data to dir/name the way a careful tool does: into a temp file outside the
-// watched tree, then a rename, so the daemon sees the file appear whole.
+// watched tree, then a rename, so the daemon sees the file appear whole. The file is dated a
+// second back, as a copy that keeps its source's time is: a file younger than the settle
+// time is, by feedpub's completeness rule, still being written and waits for it.
 func drop(t testing.TB, dir, name string, data []byte) {
 	t.Helper()
 	tmp := filepath.Join(t.TempDir(), "staging")
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	then := time.Now().Add(-time.Second)
+	if err := os.Chtimes(tmp, then, then); err != nil {
 		t.Fatal(err)
 	}
 	dst := filepath.Join(dir, name)
