@@ -51,7 +51,7 @@ func TestFaultSymlinkOutside(t *testing.T) {
 	}
 
 	// Allowed on purpose, the link is followed.
-	d2 := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--allow-outside-links", "true")
+	d2 := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--allow-outside-links")
 	if _, body := d2.get("/feed.json"); !bytes.Contains(body, []byte("root:x:0:0")) {
 		t.Error("--allow-outside-links did not publish the linked file")
 	}

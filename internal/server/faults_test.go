@@ -24,6 +24,8 @@ func (ctxPages) Page(ctx context.Context, slug string) (*Resource, error) {
 func TestCancelledRequestAnswered(t *testing.T) {
 	health := func(ctx context.Context) (Health, error) { return Health{Articles: 1}, ctx.Err() }
 	s := New(Config{}, ctxPages{}, health)
+	page, _ := ctxPages{}.Page(context.Background(), "x")
+	s.Swap(&Snapshot{Files: map[string]*Resource{"/rss.xml": page}}) // serving: /healthz may say 200
 	for _, path := range []string{"/healthz", "/articles/hello.html"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
