@@ -210,6 +210,11 @@ func build(ctx context.Context, inv *invocation) error {
 // read yet before it fails, naming them.
 const buildPatience = time.Minute
 
+// startPatience is how long the daemon's start waits for files that were just written when it
+// reconciled, so that "serving" (and systemd's READY) means every file that was there is in
+// the feeds; a longer copy is published by the watcher's loop once it is complete.
+func startPatience(settle time.Duration) time.Duration { return max(4*settle, time.Second) }
+
 func serve(ctx context.Context, inv *invocation) error {
 	p, err := open(ctx, inv)
 	if err != nil {
@@ -313,6 +318,9 @@ func serve(ctx context.Context, inv *invocation) error {
 			// Transient (a full disk, no descriptors left): serve what there is, and let Run
 			// retry until it succeeds.
 			log.Error("first reconcile failed; retrying", "err", err)
+		} else if err := pub.Finish(gctx, startPatience(s.Settle)); err != nil && gctx.Err() == nil {
+			// Files still being copied in: Run publishes them once they are complete.
+			log.Info("serving before every file is complete", "err", err)
 		}
 		logSummary(gctx, p, pub, out)
 		// The first reconcile held the whole directory's path index and filled the catalog's

@@ -31,6 +31,7 @@ func copyInFlight(t *testing.T, d *daemon, dir string, n int, what string, poke 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	bodies := map[string][]byte{}
+	complete := map[string]time.Time{}
 	for i := range n {
 		rel := fmt.Sprintf("copy-%d.txt", i)
 		data := testgen.Article(41, i, 3000)
@@ -41,12 +42,9 @@ func copyInFlight(t *testing.T, d *daemon, dir string, n int, what string, poke 
 					poke()
 				}
 			})
-			// The last chunk has just been written: anything published so far was partial.
-			if d.published(rel) > 0 {
-				mu.Lock()
-				halfPublished++
-				mu.Unlock()
-			}
+			mu.Lock()
+			complete[rel] = time.Now()
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -61,6 +59,10 @@ func copyInFlight(t *testing.T, d *daemon, dir string, n int, what string, poke 
 	time.Sleep(time.Second) // room for a late correction, which would show a partial read
 	f := d.feed("/feed.json")
 	for rel, data := range bodies {
+		// Published before its last chunk was written: a partial file.
+		if d.firstPublished(rel).Before(complete[rel]) {
+			halfPublished++
+		}
 		if got := d.published(rel); got != 1 {
 			t.Errorf("%s: published %d times (add, then corrections), want once", rel, got)
 		}
@@ -126,18 +128,20 @@ func TestFaultCopyDuringRescan(t *testing.T) {
 		rel := "copy-0.txt"
 		data := testgen.Article(43, 0, 3000)
 		var wg sync.WaitGroup
+		var complete time.Time
 		wg.Go(func() {
 			// The daemon starts, and runs its start-up reconcile, while the copy is in flight.
 			writeSlowly(t, filepath.Join(dir, rel), data, 40, copyGap, nil)
+			complete = time.Now()
 		})
 		time.Sleep(2 * copyGap)
 		d := startDaemon(t, dir, state, "--settle", copySettle)
 		wg.Wait()
+		waitFor(t, 10*time.Second, "the copy published", func() bool { return d.published(rel) > 0 })
 		half := 0
-		if d.published(rel) > 0 {
+		if d.firstPublished(rel).Before(complete) {
 			half = 1
 		}
-		waitFor(t, 10*time.Second, "the copy published", func() bool { return d.published(rel) > 0 })
 		time.Sleep(time.Second)
 		t.Logf("copies published half-written by the start-up reconcile: %d of 1", half)
 		if half > 0 || d.published(rel) != 1 {

@@ -85,6 +85,28 @@ func (d *daemon) published(rel string) int {
 		d.count("catalog moved", rel) + d.count("catalog restored", rel)
 }
 
+// firstPublished is the time of the first log line that put rel into the feeds; zero if none.
+func (d *daemon) firstPublished(rel string) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, m := range d.lines {
+		switch m["msg"] {
+		case "catalog added", "catalog updated", "catalog moved", "catalog restored":
+		default:
+			continue
+		}
+		if m["path"] != rel {
+			continue
+		}
+		if s, ok := m["time"].(string); ok {
+			if at, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				return at
+			}
+		}
+	}
+	return time.Time{}
+}
+
 // logHas reports whether any log line contains every one of subs.
 func (d *daemon) logHas(subs ...string) bool {
 	for _, line := range strings.Split(d.log(), "\n") {

@@ -85,11 +85,30 @@ func TestDaemonLifecycle(t *testing.T) {
 	}
 }
 
-// TestDaemonSlowCopy writes a file in 10 chunks over 2 seconds: with the default settle time it
-// must be published once, whole.
+// TestDaemonSlowCopy writes a file in 10 chunks over 1.5 seconds: with the default settle time it
+// must be published once, whole. A run in which the writer itself is held up longer than the
+// settle time (a loaded machine) paused the copy, and is made again rather than judged.
 func TestDaemonSlowCopy(t *testing.T) {
+	const settle = 250 * time.Millisecond
+	for try := 1; ; try++ {
+		if slowCopyOnce(t, settle) {
+			return
+		}
+		// The writer itself was held up (a loaded machine) longer than settle: its copy
+		// paused, and publishing the paused file was right. That run proves nothing.
+		if try == 3 {
+			t.Fatalf("the writer was held up longer than %v in %d runs: too loaded to test", settle, try)
+		}
+		t.Logf("run %d: the writer paused longer than settle; running again", try)
+	}
+}
+
+// slowCopyOnce is one run of TestDaemonSlowCopy; it returns false when the writer could not
+// keep its chunks closer together than settle.
+func slowCopyOnce(t *testing.T, settle time.Duration) bool {
 	dir := t.TempDir()
-	d := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--settle", "250ms")
+	d := startDaemon(t, dir, filepath.Join(t.TempDir(), "state.db"), "--settle", settle.String())
+	defer d.stop(syscall.SIGTERM)
 	seed := testfix.Seed(t)
 	path := filepath.Join(dir, "slow.txt")
 	f, err := os.Create(path)
@@ -97,15 +116,26 @@ func TestDaemonSlowCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunk := (len(seed) + 9) / 10
+	last := time.Now()
 	for i := 0; i < len(seed); i += chunk {
+		if i > 0 && time.Since(last) >= settle {
+			f.Close()
+			return false
+		}
 		if _, err := f.Write(seed[i:min(i+chunk, len(seed))]); err != nil {
 			t.Fatal(err)
 		}
+		last = time.Now()
 		f.Sync()
 		if n := len(d.feed("/atom.xml").Items); n != 0 {
+			if time.Since(last) >= settle {
+				f.Close()
+				return false
+			}
 			t.Fatalf("published while still being written (after %d of %d bytes)", i+chunk, len(seed))
 		}
-		time.Sleep(200 * time.Millisecond)
+		// 10 chunks over about 1.5 s, each well within settle of the one before.
+		time.Sleep(150*time.Millisecond - time.Since(last))
 	}
 	f.Close()
 	waitFor(t, 2*time.Second, "slow file published", func() bool { return len(d.feed("/atom.xml").Items) == 1 })
@@ -117,6 +147,7 @@ func TestDaemonSlowCopy(t *testing.T) {
 	if a, u := d.count("catalog added", "slow.txt"), d.count("catalog updated", "slow.txt"); a != 1 || u != 0 {
 		t.Errorf("slow copy logged %d adds and %d updates, want 1 and 0", a, u)
 	}
+	return true
 }
 
 // TestDaemonBurstAndSubdir copies 1,000 files in at once and then adds a subdirectory.
