@@ -16,7 +16,8 @@ import (
 // A file the catalog deferred (still being written) is looked at again by Run after Settle,
 // without another event: nothing is left out because it was caught mid-copy.
 func TestRunRetriesDeferredFile(t *testing.T) {
-	const settle = 150 * time.Millisecond
+	// Long enough that the file is still young when its batch arrives, on any machine.
+	const settle = time.Second
 	e := newEnv(t, func(cc *catalog.Config, pc *Config) { cc.Settle, pc.Settle = settle, settle })
 	e.std()
 	batches := make(chan watch.Batch)
