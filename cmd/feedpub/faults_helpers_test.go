@@ -54,21 +54,25 @@ func mountTmpfs(t *testing.T, dir, size string) func() {
 }
 
 // writeSlowly writes data to path in n chunks, gap apart, calling between (if not nil) after
-// each chunk but the last. It returns when the file is complete and closed.
-func writeSlowly(t *testing.T, path string, data []byte, n int, gap time.Duration, between func(i int)) {
+// each chunk but the last. It returns when the file is complete and closed, with the longest
+// pause there was between two chunks (more than gap on a loaded machine).
+func writeSlowly(t *testing.T, path string, data []byte, n int, gap time.Duration, between func(i int)) (maxPause time.Duration) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Error(err)
-		return
+		return 0
 	}
 	defer f.Close()
 	size := (len(data) + n - 1) / n
+	last := time.Now()
 	for i := 0; i < n; i++ {
-		if _, err := f.Write(data[i*size : min((i+1)*size, len(data))]); err != nil {
+		if _, err := f.Write(data[min(i*size, len(data)):min((i+1)*size, len(data))]); err != nil {
 			t.Error(err)
-			return
+			return maxPause
 		}
+		now := time.Now()
+		maxPause, last = max(maxPause, now.Sub(last)), now
 		if i < n-1 {
 			if between != nil {
 				between(i)
@@ -76,6 +80,7 @@ func writeSlowly(t *testing.T, path string, data []byte, n int, gap time.Duratio
 			time.Sleep(gap)
 		}
 	}
+	return maxPause
 }
 
 // published counts the log lines that put rel into the feeds (added, updated, moved or
