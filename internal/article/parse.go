@@ -25,9 +25,6 @@ func (o Options) location() *time.Location {
 	return o.Location
 }
 
-// Limit is the largest file accepted, in bytes: MaxSize, or DefaultMaxSize when it is zero.
-func (o Options) Limit() int64 { return o.maxSize() }
-
 func (o Options) maxSize() int64 {
 	if o.MaxSize <= 0 {
 		return DefaultMaxSize
