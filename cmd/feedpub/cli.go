@@ -18,8 +18,15 @@ type command struct {
 	operands string // after the flags, e.g. "FILE..."
 	summary  string
 	settings func() []string // the config keys offered; nil offers none
-	force    bool            // takes --force (an output directory)
+	force    bool            // takes --force (an output directory) and --new-catalog
 	run      func(ctx context.Context, inv *invocation) error
+}
+
+// once are the flags that ask for something once, for this run, and so are no setting a
+// config file could keep asking for.
+type once struct {
+	force      bool // write into a non-empty output directory feedpub has never written to
+	newCatalog bool // start a new catalog where the one that was there is lost
 }
 
 // invocation is one run of a command with its arguments.
@@ -118,7 +125,7 @@ func unknownCommand(name string) error {
 
 // parse reads the invocation's flags and resolves the settings. Help asked for anywhere among
 // the flags is shown; every mistake comes back as a one-line usage error with the fix.
-func (inv *invocation) parse() (config.Settings, func() (config.Settings, error), bool, error) {
+func (inv *invocation) parse() (config.Settings, func() (config.Settings, error), once, error) {
 	c := inv.cmd
 	fs := flag.NewFlagSet("feedpub "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -128,22 +135,23 @@ func (inv *invocation) parse() (config.Settings, func() (config.Settings, error)
 		names = c.settings()
 	}
 	resolve := config.Flags(fs, names...)
-	force := false
+	var o once
 	if c.force {
-		fs.BoolVar(&force, "force", false, "write into an existing non-empty --out directory feedpub has never written to (it still deletes no file it did not write)")
+		fs.BoolVar(&o.force, "force", false, "write into an existing non-empty --out directory feedpub has never written to (it still deletes no file it did not write)")
+		fs.BoolVar(&o.newCatalog, "new-catalog", false, "start a new catalog where the one that was there is lost (every article gets a new id)")
 	}
 	if err := fs.Parse(inv.args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return config.Settings{}, nil, false, shown{commandHelp(c)}
+			return config.Settings{}, nil, o, shown{commandHelp(c)}
 		}
-		return config.Settings{}, nil, false, inv.flagError(fs, err)
+		return config.Settings{}, nil, o, inv.flagError(fs, err)
 	}
 	inv.args = fs.Args()
 	s, err := resolve()
 	if err != nil {
-		return s, nil, false, usageError("%v; run 'feedpub %s --help' for the settings", err, c.name)
+		return s, nil, o, usageError("%v; run 'feedpub %s --help' for the settings", err, c.name)
 	}
-	return s, resolve, force, nil
+	return s, resolve, o, nil
 }
 
 // flagError turns the flag package's message into one line that says what to do.
@@ -267,6 +275,8 @@ func flagHelp(c *command) string {
 	if c.force {
 		b.WriteString("  --force\n        write into an existing non-empty --out directory feedpub has never written to;\n" +
 			"        it still deletes and overwrites no file but its own, except at the names it writes\n")
+		b.WriteString("  --new-catalog\n        start a new catalog where the one that was there is gone, empty or replaced\n" +
+			"        (refused otherwise, naming the backup to restore); every article gets a new id\n")
 	}
 	b.WriteString("  --config FILE\n        TOML config file (default: $FEEDPUB_CONFIG, else ./" + config.DefaultFile + " if present)\n")
 	return b.String()

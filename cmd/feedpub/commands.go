@@ -111,7 +111,7 @@ type daemonParts struct {
 
 func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 	start := time.Now()
-	s, resolve, force, err := inv.parse()
+	s, resolve, o, err := inv.parse()
 	if err != nil {
 		return nil, err
 	}
@@ -130,15 +130,20 @@ func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 	if err := checkMoved(ctx, s); err != nil {
 		return nil, err
 	}
+	cc := catalogConfig(s, log)
+	cc.NewCatalog = o.newCatalog
 	if dirOut(s.Out) != "" {
+		if manifest.Wrote(s.Out) {
+			// A new catalog where feedpub already published is a lost one.
+			cc.Evidence = "the output directory " + s.Out + " holds feeds feedpub published from a catalog"
+		}
 		// Refused before the catalog is created: a web root of someone else's files.
-		m, err := manifest.Claim(s.Out, force)
+		m, err := manifest.Claim(s.Out, o.force)
 		if err != nil {
 			return nil, err
 		}
 		m.Close()
 	}
-	cc := catalogConfig(s, log)
 	cc.Progress = progressFunc(term, "reading articles")
 	cat, err := catalog.Open(ctx, cc)
 	if err != nil {
@@ -149,7 +154,7 @@ func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 		cat.Close()
 		return nil, err
 	}
-	pc.Force = force
+	pc.Force = o.force
 	pc.Progress = progressFunc(term, "writing pages")
 	return &daemonParts{s: s, resolve: resolve, log: log, term: term, cat: cat, pc: pc, start: start}, nil
 }
@@ -344,6 +349,8 @@ func serve(ctx context.Context, inv *invocation) error {
 			return nil
 		})
 		g.Go(func() error { return pub.Run(gctx, batches) })
+		// A state directory deleted under the daemon is said at once, and the catalog saved.
+		g.Go(func() error { return cat.Guard(gctx, time.Second) })
 		g.Go(func() error {
 			reloadOnHUP(gctx, hup, p, pub, batches, notify)
 			return nil

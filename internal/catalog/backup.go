@@ -51,6 +51,10 @@ func Backup(ctx context.Context, state, dst string) (BackupReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("backup of %s: %w", src, err)
 	}
+	// The marker names the last backup, so that a lost catalog's error can say what to restore.
+	if err := noteBackup(src, rep.Path); err != nil {
+		return rep, fmt.Errorf("backup of %s: written to %s, but %w", src, rep.Path, err)
+	}
 	return rep, nil
 }
 

@@ -43,8 +43,14 @@ type Config struct {
 	// AllowOutsideLinks publishes files reached through symbolic links that resolve outside
 	// Dir; by default they are rejected with ErrOutside.
 	AllowOutsideLinks bool
-	Now               func() time.Time
-	Logger            *slog.Logger // nil = discard
+	// Evidence, if set, says where else a catalog is known to have existed (an output
+	// directory feedpub wrote, say): a new catalog is then as lost as one the marker names.
+	Evidence string
+	// NewCatalog starts a new catalog on purpose where the one that was there is lost
+	// (gone, empty or replaced), which Open otherwise refuses with ErrLost (marker.go).
+	NewCatalog bool
+	Now        func() time.Time
+	Logger     *slog.Logger // nil = discard
 
 	// Progress, if set, is told how far a bulk reconcile (more than a few files) has come:
 	// (0, total) first, then after each file, (total, total) last whatever the outcome. It is
@@ -120,6 +126,14 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
 	}
+	prior, err := readMarker(path)
+	if err != nil {
+		return nil, err
+	}
+	created := fresh(path)
+	if err := checkBeforeOpen(path, cfg, prior); err != nil {
+		return nil, err
+	}
 	// The lock is on the database file itself: a lock file beside it could be deleted from
 	// under the holder, letting a second process in.
 	lock, err := lockFile(path)
@@ -161,6 +175,10 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	if err := c.initState(ctx); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	if err := c.checkIdentity(ctx, prior, created); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
 }

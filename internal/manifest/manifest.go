@@ -294,3 +294,15 @@ func (m *Manifest) CompactIfLong() error {
 	}
 	return m.Compact()
 }
+
+// Wrote reports whether feedpub has written files into dir: its manifest lists some. It is the
+// evidence, beside the catalog's own marker, that a catalog published here before.
+func Wrote(dir string) bool {
+	f, err := os.Open(filepath.Join(dir, Name))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	m := &Manifest{dir: dir, names: map[string]struct{}{}}
+	return m.load(f) == nil && len(m.names) > 0
+}
