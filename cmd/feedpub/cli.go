@@ -25,8 +25,9 @@ type command struct {
 // once are the flags that ask for something once, for this run, and so are no setting a
 // config file could keep asking for.
 type once struct {
-	force      bool // write into a non-empty output directory feedpub has never written to
-	newCatalog bool // start a new catalog where the one that was there is lost
+	force           bool // write into a non-empty output directory feedpub has never written to
+	newCatalog      bool // start a new catalog where the one that was there is lost
+	confirmRemovals bool // make the removals the first reconcile would hold (catalog.Config.MaxRemovals)
 }
 
 // invocation is one run of a command with its arguments.
@@ -139,6 +140,7 @@ func (inv *invocation) parse() (config.Settings, func() (config.Settings, error)
 	if c.force {
 		fs.BoolVar(&o.force, "force", false, "write into an existing non-empty --out directory feedpub has never written to (it still deletes no file it did not write)")
 		fs.BoolVar(&o.newCatalog, "new-catalog", false, "start a new catalog where the one that was there is lost (every article gets a new id)")
+		fs.BoolVar(&o.confirmRemovals, "confirm-removals", false, "make the removals the first reconcile would hold for confirmation (more than max_removals, or a replaced directory)")
 	}
 	if err := fs.Parse(inv.args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -277,6 +279,8 @@ func flagHelp(c *command) string {
 			"        it still deletes and overwrites no file but its own, except at the names it writes\n")
 		b.WriteString("  --new-catalog\n        start a new catalog where the one that was there is gone, empty or replaced\n" +
 			"        (refused otherwise, naming the backup to restore); every article gets a new id\n")
+		b.WriteString("  --confirm-removals\n        make the removals the first reconcile would hold for confirmation (more than\n" +
+			"        max_removals at once, or on a directory that is another file system than before)\n")
 	}
 	b.WriteString("  --config FILE\n        TOML config file (default: $FEEDPUB_CONFIG, else ./" + config.DefaultFile + " if present)\n")
 	return b.String()

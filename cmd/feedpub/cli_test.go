@@ -84,7 +84,7 @@ func TestHelpNamesEnvironment(t *testing.T) {
 				continue
 			}
 			name, _, _ := strings.Cut(f, " ")
-			if name == "config" || name == "force" || name == "new-catalog" {
+			if name == "config" || name == "force" || name == "new-catalog" || name == "confirm-removals" {
 				continue // command-line only
 			}
 			env := "FEEDPUB_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))

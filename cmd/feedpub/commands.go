@@ -41,6 +41,7 @@ func catalogConfig(s config.Settings, log *slog.Logger) catalog.Config {
 		Logger:          log,
 
 		AllowOutsideLinks: s.AllowOutsideLinks,
+		MaxRemovals:       s.MaxRemovals,
 	}
 }
 
@@ -131,7 +132,7 @@ func open(ctx context.Context, inv *invocation) (*daemonParts, error) {
 		return nil, err
 	}
 	cc := catalogConfig(s, log)
-	cc.NewCatalog = o.newCatalog
+	cc.NewCatalog, cc.ConfirmRemovals = o.newCatalog, o.confirmRemovals
 	if dirOut(s.Out) != "" {
 		if manifest.Wrote(s.Out) {
 			// A new catalog where feedpub already published is a lost one.
@@ -231,6 +232,11 @@ func serve(ctx context.Context, inv *invocation) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	// SIGUSR1 is an operator confirming the removals a reconcile holds (an unmounted share
+	// that is gone for good); taken early too, as its default action also ends the process.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
 	s, log, cat := p.s, p.log, p.cat
 	pub, err := publish.New(cat, p.pc)
 	if err != nil {
@@ -355,6 +361,10 @@ func serve(ctx context.Context, inv *invocation) error {
 			reloadOnHUP(gctx, hup, p, pub, batches, notify)
 			return nil
 		})
+		g.Go(func() error {
+			confirmOnUSR1(gctx, usr1, cat, batches, log)
+			return nil
+		})
 		return nil
 	})
 	// Every part runs until gctx ends, on a signal (ctx) or the first error.
@@ -458,4 +468,23 @@ func backup(ctx context.Context, inv *invocation) error {
 	log.Info("backup written", "state", s.State, "backup", rep.Path, "entries", rep.Entries, "bytes", rep.Bytes,
 		"duration_ms", rep.Duration.Milliseconds())
 	return nil
+}
+
+// confirmOnUSR1 confirms, on each signal from usr1, the removals the catalog holds, and asks
+// for the full reconcile that makes them.
+func confirmOnUSR1(ctx context.Context, usr1 <-chan os.Signal, cat *catalog.Catalog, batches chan<- watch.Batch, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-usr1:
+		}
+		cat.ConfirmRemovals()
+		log.Warn("SIGUSR1: held removals confirmed by the operator; reconciling")
+		select {
+		case batches <- watch.Batch{Rescan: true, Reason: "SIGUSR1: removals confirmed"}:
+		case <-ctx.Done():
+			return
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
@@ -49,8 +50,13 @@ type Config struct {
 	// NewCatalog starts a new catalog on purpose where the one that was there is lost
 	// (gone, empty or replaced), which Open otherwise refuses with ErrLost (marker.go).
 	NewCatalog bool
-	Now        func() time.Time
-	Logger     *slog.Logger // nil = discard
+	// MaxRemovals is the most removals a full reconcile makes without confirmation; 0 means no
+	// limit. ConfirmRemovals confirms, for this Catalog's first full reconcile, whatever it
+	// would hold (removals.go).
+	MaxRemovals     int
+	ConfirmRemovals bool
+	Now             func() time.Time
+	Logger          *slog.Logger // nil = discard
 
 	// Progress, if set, is told how far a bulk reconcile (more than a few files) has come:
 	// (0, total) first, then after each file, (total, total) last whatever the outcome. It is
@@ -91,6 +97,9 @@ type Catalog struct {
 	reparse bool
 
 	settler *settler // the completeness rule's memory of deferred files
+
+	confirmed     atomic.Bool // ConfirmRemovals was called: the next full reconcile makes held removals
+	confirmedOnce atomic.Bool // Config.ConfirmRemovals has been used
 }
 
 // Keys of the internal state table (kept apart from meta so callers cannot clobber them).

@@ -142,6 +142,10 @@ func (w *writer) reclaim(ctx context.Context, st stored, t *task) error {
 			w.rep.Added = append(w.rep.Added, ch)
 			w.logEntry(ctx, "catalog restored", "path", t.rel, "id", st.id, "content_changed", changed)
 		} else {
+			if w.claimed == nil {
+				w.claimed = map[string]bool{}
+			}
+			w.claimed[st.path] = true
 			w.rep.Moved = append(w.rep.Moved, ch)
 			w.logEntry(ctx, "catalog moved", "path", t.rel, "from", st.path, "id", st.id, "content_changed", changed)
 		}

@@ -56,6 +56,10 @@ type plan struct {
 	// file with that entry's content (or declared id) is then the same article, moved.
 	gone    func(rel string) bool
 	reparse bool // read every file: the parse settings changed (full reconcile only)
+	// full: a walk of the whole directory, whose removals rest on absence alone (removals.go);
+	// rootID is the directory's identity at that walk.
+	full   bool
+	rootID string
 }
 
 func (c *Catalog) abs(rel string) string {
@@ -66,9 +70,10 @@ func (c *Catalog) abs(rel string) string {
 func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 	root := c.cfg.Dir
 	// A missing root must fail the reconcile, not empty the feed (think of an unmounted volume).
-	if fi, err := os.Stat(root); err != nil {
+	rootInfo, err := os.Stat(root)
+	if err != nil {
 		return nil, fmt.Errorf("article directory %s: %w", root, err)
-	} else if !fi.IsDir() {
+	} else if !rootInfo.IsDir() {
 		return nil, fmt.Errorf("article directory %s: not a directory", root)
 	}
 	live, err := c.loadLive(ctx)
@@ -79,7 +84,7 @@ func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{reparse: c.reparse}
+	p := &plan{reparse: c.reparse, full: true, rootID: rootID(rootInfo)}
 	seen := map[string]bool{} // article files the walk found, for the settler's memory
 	// Entries under a directory the walk could not read are kept: a permission slip or a flaky
 	// mount must not remove articles from the feed.

@@ -35,10 +35,13 @@ type Report struct {
 	// Failed are files that could not be read for a reason outside their content (EMFILE,
 	// EIO, a permission not granted yet): nothing was decided about them either; the caller
 	// retries them with backoff.
-	Failed    []Rejection
-	Unchanged int
-	Read      int // article files opened and read (0 on a no-change reconcile)
-	Duration  time.Duration
+	Failed []Rejection
+	// PendingRemovals are entries whose files a full reconcile found missing, kept live until
+	// the removals are confirmed (removals.go).
+	PendingRemovals []string
+	Unchanged       int
+	Read            int // article files opened and read (0 on a no-change reconcile)
+	Duration        time.Duration
 
 	bulk bool // logged as a bulk reconcile: per-entry lines at debug, only the first rejections
 }
@@ -118,7 +121,7 @@ func (c *Catalog) logReport(kind string, rep Report, err error) {
 	attrs := []any{"kind", kind, "added", len(rep.Added), "updated", len(rep.Updated),
 		"removed", len(rep.Removed), "moved", len(rep.Moved), "held", len(rep.Held),
 		"released", len(rep.Released), "rejected", len(rep.Rejected),
-		"deferred", len(rep.Deferred), "failed", len(rep.Failed),
+		"deferred", len(rep.Deferred), "failed", len(rep.Failed), "removals_held", len(rep.PendingRemovals),
 		"unchanged", rep.Unchanged, "read", rep.Read, "duration_ms", rep.Duration.Milliseconds()}
 	if len(rep.Rejected) > 0 {
 		attrs = append(attrs, "reasons", rep.Reasons())

@@ -85,6 +85,8 @@ type writer struct {
 	bulk        bool
 	rejectLines int
 	applied     int // files applied so far, for Config.Progress
+
+	claimed map[string]bool // paths of live entries a move took to another path
 }
 
 // bulkThreshold is the most files a reconcile may touch and still log a line per entry: the
@@ -348,7 +350,14 @@ func (w *writer) delReject(ctx context.Context, rel string) error {
 // finish removes the entries whose files vanished (after all moves had their chance to claim
 // them, so a move is never reported as a removal too) and commits.
 func (w *writer) finish(ctx context.Context) error {
-	for _, v := range w.p.vanished {
+	vanished := w.p.vanished
+	if w.p.full {
+		var err error
+		if vanished, err = w.guardRemovals(ctx, vanished); err != nil {
+			return err
+		}
+	}
+	for _, v := range vanished {
 		if err := w.remove(ctx, v.row, v.path, whyDeleted); err != nil {
 			return err
 		}

@@ -64,6 +64,8 @@ type Settings struct {
 	KeepRemoved bool
 	// AllowOutsideLinks publishes files reached through symbolic links that lead outside Dir.
 	AllowOutsideLinks bool
+	// MaxRemovals is the most removals a full reconcile makes without confirmation; 0: no limit.
+	MaxRemovals int
 
 	// PublishFuture turns embargoes off: an article dated in the future is published at once,
 	// with a warning when its date is more than FutureTolerance ahead.
@@ -110,13 +112,14 @@ type Settings struct {
 // reconcile off, max_age = 0 sends max-age=0, drain = 0 does not wait.
 func Defaults() Settings {
 	return Settings{
-		Dir:      "seeds",
-		Addr:     "127.0.0.1:8080",
-		Title:    "feedpub",
-		Language: "en",
-		FeedSize: 50,
-		Timezone: "UTC",
-		MaxSize:  article.DefaultMaxSize,
+		Dir:         "seeds",
+		Addr:        "127.0.0.1:8080",
+		Title:       "feedpub",
+		Language:    "en",
+		FeedSize:    50,
+		MaxRemovals: catalog.DefaultMaxRemovals,
+		Timezone:    "UTC",
+		MaxSize:     article.DefaultMaxSize,
 		// Held until their date unless publish_future; the tolerance only matters with it.
 		FutureTolerance: catalog.DefaultFutureTolerance,
 		Settle:          watch.DefaultSettle,
@@ -209,6 +212,14 @@ var coreKeys = []key{
 		s.FeedSize = n
 		return nil
 	}, get: func(s *Settings) string { return strconv.Itoa(s.FeedSize) }},
+	{name: "max_removals", arg: "N", usage: "most removals a full reconcile makes before waiting for confirmation (0: no limit)", set: func(s *Settings, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a whole number, 0 or more")
+		}
+		s.MaxRemovals = n
+		return nil
+	}, get: func(s *Settings) string { return strconv.Itoa(s.MaxRemovals) }},
 	strKey("timezone", "ZONE", "IANA zone for dates written without one", func(s *Settings) *string { return &s.Timezone }),
 	{name: "max_size", arg: "BYTES", usage: "largest article file accepted, in bytes", set: func(s *Settings, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)

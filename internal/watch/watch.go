@@ -72,8 +72,12 @@ type Watcher struct {
 	dirty *dirtySet
 
 	// dirs is the set of directories we hold watches on (absolute paths). It is
-	// only touched by New and the directory worker, never by the event loop.
-	dirs map[string]struct{}
+	// only touched by New and the directory worker, never by the event loop; so are
+	// polled (the folders polled instead, poll.go), limitLogged and rootInfo.
+	dirs        map[string]struct{}
+	polled      map[string]pollState
+	limitLogged bool
+	rootInfo    fs.FileInfo // the root as watched, to notice it replaced
 
 	// jobs is the queue from the event loop to the directory worker. The event
 	// loop must never call into fsnotify (Add/Remove): fsnotify can hold its own
@@ -158,12 +162,14 @@ func New(ctx context.Context, cfg Config) (*Watcher, error) {
 		return nil, fmt.Errorf("watch: root %q: creating fsnotify watcher: %w", root, err)
 	}
 	// At start a partially watched tree would silently miss changes for months,
-	// so any failure here is fatal; at run time failures become Rescans instead.
+	// so any failure here is fatal (but the watch limit: those folders are polled);
+	// at run time failures become Rescans instead.
+	w.rootInfo = fi
 	if err := w.addTree(ctx, root, false); err != nil {
 		w.fsw.Close()
 		return nil, err
 	}
-	w.log.Info("watching", "dirs", len(w.dirs))
+	w.log.Info("watching", "dirs", len(w.dirs), "polled", len(w.polled))
 	return w, nil
 }
 
@@ -317,6 +323,9 @@ func (w *Watcher) dirLoop(ctx context.Context) {
 			poll.Stop()
 		}
 	}()
+	// Every rootPoll, the root is checked for being replaced and unwatched folders are polled.
+	check := time.NewTicker(w.rootPoll)
+	defer check.Stop()
 
 	for {
 		select {
@@ -343,6 +352,7 @@ func (w *Watcher) dirLoop(ctx context.Context) {
 				continue
 			}
 			rootGone = false
+			w.noteRoot()
 			poll.Stop()
 			poll, pollC = nil, nil
 			if err != nil {
@@ -351,6 +361,11 @@ func (w *Watcher) dirLoop(ctx context.Context) {
 				w.log.Info("root directory returned; watches re-added", "dirs", len(w.dirs))
 			}
 			w.dirty.requestRescan("root returned")
+		case <-check.C:
+			if !rootGone {
+				w.checkRoot(ctx)
+				w.pollRound(ctx)
+			}
 		case <-w.jobKick:
 		}
 
@@ -408,6 +423,7 @@ func (w *Watcher) dropAll() {
 		_ = w.fsw.Remove(d)
 	}
 	clear(w.dirs)
+	clear(w.polled)
 }
 
 // probe handles a Create: a new directory (made here or renamed in) gets a
@@ -444,6 +460,7 @@ func (w *Watcher) probe(ctx context.Context, path string) {
 // and those below it are dropped. What was inside is not tracked file by file;
 // a Rescan lets the consumer reconcile, which is simple and always right.
 func (w *Watcher) gone(path string) {
+	w.forgetPolled(path)
 	if _, ok := w.dirs[path]; !ok {
 		return
 	}
@@ -522,6 +539,10 @@ func (w *Watcher) addTree(ctx context.Context, dir string, mark bool) error {
 			if err := w.fsw.Add(p); err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
 					return fs.SkipDir
+				}
+				if watchLimited(err) {
+					w.pollDir(p, mark)
+					return nil // its subfolders are each watched, or polled
 				}
 				errs = append(errs, fmt.Errorf("watch: adding watch on %q: %w", p, err))
 				return fs.SkipDir
