@@ -58,6 +58,7 @@ func TestFaultInotifyLimit(t *testing.T) {
 		t.Logf("40 folders, 10 inotify watches: refused to start: %s", lastLine(out))
 		t.Fatal("the daemon refused to start with more folders than inotify watches")
 	}
+	t.Logf("40 folders, 10 inotify watches: started; polling the folders it could not watch")
 	d := startWrapped(t, wrap, dir, state)
 	if !d.logHas("fs.inotify.max_user_watches") {
 		t.Errorf("the log does not name the limit:\n%s", d.log())

@@ -32,6 +32,7 @@ type task struct {
 	hash      [32]byte
 	art       *article.Article
 	err       error
+	weight    int64 // its share of maxInFlightBytes
 }
 
 // fail records err as the task's outcome, transient unless fault says it is the content's.

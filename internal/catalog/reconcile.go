@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/feedpub/feedpub/internal/article"
 )
 
@@ -40,7 +42,8 @@ type Report struct {
 	// the removals are confirmed (removals.go).
 	PendingRemovals []string
 	Unchanged       int
-	Read            int // article files opened and read (0 on a no-change reconcile)
+	Read            int   // article files opened and read (0 on a no-change reconcile)
+	ReadBytes       int64 // their bytes
 	Duration        time.Duration
 
 	bulk bool // logged as a bulk reconcile: per-entry lines at debug, only the first rejections
@@ -166,14 +169,21 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 			}
 		}()
 	}
+	// Files read and not yet applied are bounded in bytes as well as in number: a few huge
+	// articles in flight at once would otherwise hold several copies each of hundreds of MB.
+	inFlight := semaphore.NewWeighted(maxInFlightBytes)
 	go func() {
 		defer close(order)
 		defer close(work)
 		for _, j := range p.jobs {
-			t := &task{job: j, done: make(chan struct{})}
+			t := &task{job: j, done: make(chan struct{}), weight: min(max(j.size, 1), maxInFlightBytes)}
+			if inFlight.Acquire(ctx, t.weight) != nil {
+				return
+			}
 			select {
 			case work <- t:
 			case <-ctx.Done():
+				inFlight.Release(t.weight)
 				return
 			}
 			// A worker owns t now, so done will close; the writer drains order to the end.
@@ -192,12 +202,13 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 	err := w.begin(ctx)
 	for t := range order {
 		<-t.done
-		if err != nil {
-			continue
+		if err == nil {
+			if err = ctx.Err(); err == nil {
+				err = w.apply(ctx, t)
+			}
 		}
-		if err = ctx.Err(); err == nil {
-			err = w.apply(ctx, t)
-		}
+		t.art = nil // applied: its text is in the database now
+		inFlight.Release(t.weight)
 		if err != nil {
 			cancel()
 		}
@@ -213,10 +224,16 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 	return w.rep, nil
 }
 
+// maxInFlightBytes bounds the article bytes read and not yet applied in a reconcile (one file
+// larger than it still goes through, alone): enough for thousands of ordinary articles at
+// once, and one or two of the largest.
+const maxInFlightBytes = 16 << 20
+
 // apply applies one read result and commits every batchSize files.
 func (w *writer) apply(ctx context.Context, t *task) error {
 	if t.read {
 		w.rep.Read++
+		w.rep.ReadBytes += t.size
 	}
 	if w.bulk {
 		w.applied++

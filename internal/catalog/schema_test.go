@@ -240,7 +240,7 @@ func TestOpenOldCatalog(t *testing.T) {
 				t.Fatalf("reconcile after open: %v %s read %d", err, counts(r), r.Read)
 			}
 			// Every feed holds its live members, whether indexed now or all along.
-			latest, err := c.FeedLatest(e.ctx, RootKey, 10)
+			latest, err := c.FeedLatest(e.ctx, RootKey, 10, 0)
 			if err != nil || len(latest) != 2 {
 				t.Fatalf("root feed after migration: %v %d entries", err, len(latest))
 			}

@@ -66,6 +66,8 @@ type Settings struct {
 	AllowOutsideLinks bool
 	// MaxRemovals is the most removals a full reconcile makes without confirmation; 0: no limit.
 	MaxRemovals int
+	// FeedBytes is the byte budget of a feed's full text; 0: none.
+	FeedBytes int
 
 	// PublishFuture turns embargoes off: an article dated in the future is published at once,
 	// with a warning when its date is more than FutureTolerance ahead.
@@ -118,6 +120,7 @@ func Defaults() Settings {
 		Language:    "en",
 		FeedSize:    50,
 		MaxRemovals: catalog.DefaultMaxRemovals,
+		FeedBytes:   feed.DefaultFeedBytes,
 		Timezone:    "UTC",
 		MaxSize:     article.DefaultMaxSize,
 		// Held until their date unless publish_future; the tolerance only matters with it.
@@ -146,6 +149,20 @@ type key struct {
 	serveOnly bool // means something only to the running daemon (serve)
 	set       func(s *Settings, v string) error
 	get       func(s *Settings) string
+}
+
+// countKey is a whole number of zero or more, where 0 turns a limit off.
+func countKey(name, arg, usage string, p func(*Settings) *int) key {
+	return key{name: name, arg: arg, usage: usage,
+		set: func(s *Settings, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("want a whole number, 0 or more")
+			}
+			*p(s) = n
+			return nil
+		},
+		get: func(s *Settings) string { return strconv.Itoa(*p(s)) }}
 }
 
 func strKey(name, arg, usage string, p func(*Settings) *string) key {
@@ -212,14 +229,8 @@ var coreKeys = []key{
 		s.FeedSize = n
 		return nil
 	}, get: func(s *Settings) string { return strconv.Itoa(s.FeedSize) }},
-	{name: "max_removals", arg: "N", usage: "most removals a full reconcile makes before waiting for confirmation (0: no limit)", set: func(s *Settings, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return fmt.Errorf("want a whole number, 0 or more")
-		}
-		s.MaxRemovals = n
-		return nil
-	}, get: func(s *Settings) string { return strconv.Itoa(s.MaxRemovals) }},
+	countKey("max_removals", "N", "most removals a full reconcile makes before waiting for confirmation (0: no limit)", func(s *Settings) *int { return &s.MaxRemovals }),
+	countKey("feed_bytes", "BYTES", "byte budget of a feed's full text: the newest entries that fit carry it, the rest their summary (0: no budget)", func(s *Settings) *int { return &s.FeedBytes }),
 	strKey("timezone", "ZONE", "IANA zone for dates written without one", func(s *Settings) *string { return &s.Timezone }),
 	{name: "max_size", arg: "BYTES", usage: "largest article file accepted, in bytes", set: func(s *Settings, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)

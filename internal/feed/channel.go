@@ -232,6 +232,7 @@ func (r *Renderer) render(ch Channel, page int, entries []catalog.Entry, updated
 	if err != nil {
 		return nil, err
 	}
+	r.budget(items)
 	updated = feedUpdated(updated, items)
 	rss, err := r.rss(ci, items, updated)
 	if err != nil {

@@ -63,6 +63,10 @@ type Site struct {
 	// Hubs are the WebSub hubs every subscription feed names (Atom and RSS <link rel="hub">,
 	// JSON Feed "hubs", the HTTP Link header); each is checked by HubURL.
 	Hubs []string
+	// FeedBytes is the byte budget of a feed's full text (budget.go): the newest entries
+	// whose text fits carry it, the rest their summary. 0 means no budget; the feed_bytes
+	// setting starts from DefaultFeedBytes.
+	FeedBytes int
 
 	// GeneratorVersion is the daemon's version for the Atom <generator version> attribute and
 	// the RSS <generator>; optional, and omitted when empty so tests stay stable.

@@ -82,7 +82,7 @@ func (p *Publisher) subscription(ctx context.Context, v view, f catalog.Feed, al
 // subscriptionAt is subscription with the feed-level date given: the root feed's is when its
 // bytes first appeared (see renderStamped).
 func (p *Publisher) subscriptionAt(ctx context.Context, v view, f catalog.Feed, all []catalog.Feed, updated time.Time) ([]feed.File, error) {
-	entries, err := p.cat.FeedLatest(ctx, f.Key, v.cfg.FeedSize)
+	entries, err := p.cat.FeedLatest(ctx, f.Key, v.cfg.FeedSize, v.cfg.Site.FeedBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -616,8 +617,17 @@ func (p *Publisher) ingest(ctx context.Context, paths []string, landed time.Time
 	if !landed.IsZero() {
 		obs.FileToFeed(time.Since(landed))
 	}
+	if rep.ReadBytes >= releaseAfter {
+		// Reading and rendering huge articles took memory the heap keeps for a while; a
+		// daemon that idles afterwards should not hold that peak as its resident size.
+		debug.FreeOSMemory()
+	}
 	return nil
 }
+
+// releaseAfter is how many article bytes an ingest reads before its memory is handed back to
+// the system at once rather than by the runtime's slow scavenger.
+const releaseAfter = 32 << 20
 
 // renderOrRetry renders, and schedules the render again if it fails (an output that cannot
 // be written: a full disk, say).

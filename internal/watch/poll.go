@@ -149,4 +149,3 @@ func (w *Watcher) noteRoot() {
 		w.rootInfo = fi
 	}
 }
-
