@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/feedpub/feedpub/internal/atomicfile"
 )
 
 // This file keeps, outside the database, the evidence that a catalog existed: a small marker
@@ -65,28 +67,8 @@ func writeMarker(db string, m marker) error {
 		return err
 	}
 	dst := markerPath(db)
-	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("catalog marker %s: %w", dst, err)
-	}
-	_, err = f.Write(append(b, '\n'))
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("catalog marker %s: %w", dst, err)
-	}
-	if d, err := os.Open(filepath.Dir(dst)); err == nil {
-		d.Sync()
-		d.Close()
+	if err := atomicfile.Write(dst, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("catalog marker: %w", err)
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/feedpub/feedpub/internal/atomicfile"
 )
 
 // Name is the manifest's file name inside the output directory. It is a dotfile so that web
@@ -256,29 +258,8 @@ func (m *Manifest) save() error {
 		b.WriteString(n)
 		b.WriteByte('\n')
 	}
-	dst := filepath.Join(m.dir, Name)
-	tmp := dst + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(m.dir, Name), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("output %s: %w", m.dir, err)
-	}
-	_, err = f.WriteString(b.String())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("output %s: %s: %w", m.dir, Name, err)
-	}
-	if d, err := os.Open(m.dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
