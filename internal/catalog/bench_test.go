@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,6 +32,31 @@ func makeTree(b *testing.B, n int) string {
 			}
 		}
 		body := fmt.Sprintf("Article number %d\n\nThis is the body of article %d. It has a paragraph or two.\n\nSecond paragraph.\n", i, i)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// makeNewsroom writes n Markdown articles of about 3 KB in 20 sections of 5 subsections,
+// naming 500 reporters and 1,000 tags.
+func makeNewsroom(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	para := strings.Repeat("The council met again on Tuesday to discuss the budget and the new bridge. ", 8)
+	for i := range n {
+		rel := fmt.Sprintf("section-%02d/sub-%d/story-%06d.md", i%20, i%5, i)
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if i < 100 {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		body := fmt.Sprintf("---\ntitle: Story number %d\ndate: 2024-06-%02dT%02d:%02d:00Z\n"+
+			"authors: [\"Reporter %d <r%d@example.org>\", \"Reporter %d\"]\ntags: [Tag %d, Tag %d, Tag %d]\n---\n"+
+			"%s\n\n%s\n\n%s\n", i, 1+i%28, i%24, i%60, i%500, i%500, (i+7)%500, i%1000, (i*7)%1000, (i*13)%1000,
+			para, para, para)
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			b.Fatal(err)
 		}
@@ -65,9 +91,15 @@ func BenchmarkReconcileNoChange(b *testing.B) {
 	}
 }
 
-func BenchmarkReconcileCold(b *testing.B) {
+func BenchmarkReconcileCold(b *testing.B) { benchCold(b, makeTree(b, benchFiles())) }
+
+// BenchmarkReconcileColdNewsroom is a first import of a newsroom's archive: articles of a few
+// KB in sections and subsections, each naming a reporter or two and a few tags, so each entry
+// joins six or seven feeds.
+func BenchmarkReconcileColdNewsroom(b *testing.B) { benchCold(b, makeNewsroom(b, benchFiles())) }
+
+func benchCold(b *testing.B, dir string) {
 	n := benchFiles()
-	dir := makeTree(b, n)
 	ctx := context.Background()
 	for b.Loop() {
 		b.StopTimer()

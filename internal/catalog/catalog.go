@@ -98,6 +98,10 @@ type Catalog struct {
 
 	settler *settler // the completeness rule's memory of deferred files
 
+	// indexAfter turns off indexing feeds as entries are written, leaving it all to the pass
+	// after (indexFeeds): tests check that the two give the same feeds.
+	indexAfter bool
+
 	confirmed     atomic.Bool // ConfirmRemovals was called: the next full reconcile makes held removals
 	confirmedOnce atomic.Bool // Config.ConfirmRemovals has been used
 }

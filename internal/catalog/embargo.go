@@ -30,7 +30,7 @@ func (c *Catalog) Release(ctx context.Context) (Report, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	start := time.Now()
-	w := &writer{c: c, p: &plan{}, now: c.now().UTC().Truncate(time.Second)}
+	w := &writer{c: c, p: &plan{}, now: c.now().UTC().Truncate(time.Second), seqStart: c.seq}
 	err := w.begin(ctx)
 	if err == nil {
 		err = w.releaseDue(ctx)
@@ -38,6 +38,7 @@ func (c *Catalog) Release(ctx context.Context) (Report, error) {
 	if err == nil {
 		err = w.commit(ctx)
 	}
+	w.logFeedsCreated()
 	if err == nil {
 		// Released entries join their sections, authors, tags and archives now, as new ones.
 		err = c.indexFeeds(ctx)
@@ -156,6 +157,9 @@ func (w *writer) releaseDue(ctx context.Context) error {
 			return fmt.Errorf("release %s: %w", d.ch.Path, err)
 		}
 		w.bumpSeq()
+		if err := w.index(ctx, d.row, nil); err != nil {
+			return err
+		}
 		w.released(ctx, d.ch, unix(d.until))
 	}
 	return nil

@@ -111,6 +111,11 @@ func (c *Catalog) reconcile(ctx context.Context, kind string,
 	if err != nil {
 		return Report{}, err
 	}
+	// Entries not indexed yet (a catalog from before feeds, or one whose last indexing
+	// failed) go first, so this reconcile's entries are indexed as they are written.
+	if err := c.indexFeeds(ctx); err != nil {
+		return Report{}, err
+	}
 	rep, err := c.execute(ctx, p)
 	if err == nil {
 		err = c.indexFeeds(ctx)
@@ -191,7 +196,7 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 		}
 	}()
 
-	w := &writer{c: c, p: p, now: c.now().UTC().Truncate(time.Second),
+	w := &writer{c: c, p: p, now: c.now().UTC().Truncate(time.Second), seqStart: c.seq,
 		bulk: len(p.jobs)+len(p.vanished) > bulkThreshold}
 	w.rep.bulk = w.bulk
 	if w.bulk {
@@ -217,6 +222,7 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 	if err == nil {
 		err = w.finish(ctx)
 	}
+	w.logFeedsCreated()
 	if err != nil {
 		w.rollback()
 		return w.rep, err

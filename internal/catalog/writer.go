@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/feedpub/feedpub/internal/article"
@@ -87,6 +88,13 @@ type writer struct {
 	applied     int // files applied so far, for Config.Progress
 
 	claimed map[string]bool // paths of live entries a move took to another path
+
+	// ix indexes feed memberships on the open transaction, as each entry is written, when the
+	// index was up to date as it began (feeds_seq = seq); else indexFeeds catches up after.
+	// Entries and their memberships then commit together.
+	ix           *feedIndexer
+	feedsCreated int   // feeds the committed transactions created
+	seqStart     int64 // c.seq when the writer began, for the summary
 }
 
 // bulkThreshold is the most files a reconcile may touch and still log a line per entry: the
@@ -123,7 +131,53 @@ func (w *writer) begin(ctx context.Context) error {
 		tx.Rollback()
 		return fmt.Errorf("prepare catalog statement: %w", err)
 	}
+	if w.ix, err = w.inlineIndexer(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
 	w.tx, w.n, w.seq0, w.dirty, w.shown = tx, 0, w.c.seq, false, false
+	return nil
+}
+
+// logFeedsCreated logs the feeds the writer's committed transactions created.
+func (w *writer) logFeedsCreated() {
+	w.c.logFeedsCreated(w.seqStart, w.c.seq, w.feedsCreated)
+}
+
+// inlineIndexer returns an indexer on tx if the feed index is up to date with the entries,
+// else nil: memberships must be given in Seq order, so the entries not indexed yet go first
+// (indexFeeds).
+func (w *writer) inlineIndexer(ctx context.Context, tx *sql.Tx) (*feedIndexer, error) {
+	if w.c.indexAfter {
+		return nil, nil
+	}
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, stateFeedsSeq).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		v, err = "0", nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", stateFeedsSeq, err)
+	}
+	if v != strconv.FormatInt(w.c.seq, 10) {
+		return nil, nil
+	}
+	return newFeedIndexer(ctx, w.c, tx, w.now.Unix())
+}
+
+// index brings the memberships of the entry at row up to date on the open transaction (when
+// indexing inline); stub, if not nil, is the entry as just inserted, which saves reading it
+// back.
+func (w *writer) index(ctx context.Context, row int64, stub *feedStub) error {
+	if w.ix == nil {
+		return nil
+	}
+	if stub == nil {
+		return w.ix.row(ctx, row)
+	}
+	if err := w.ix.entry(ctx, *stub, true); err != nil {
+		return fmt.Errorf("index feeds of %s: %w", stub.path, err)
+	}
 	return nil
 }
 
@@ -131,6 +185,14 @@ func (w *writer) commit(ctx context.Context) error {
 	if w.dirty {
 		if err := w.setState(ctx, stateSeq, fmt.Sprint(w.c.seq)); err != nil {
 			return err
+		}
+		if w.ix != nil {
+			if err := w.ix.flush(ctx, w.c.seq); err != nil {
+				return fmt.Errorf("index feeds: %w", err)
+			}
+			if err := w.setState(ctx, stateFeedsSeq, strconv.FormatInt(w.c.seq, 10)); err != nil {
+				return err
+			}
 		}
 	}
 	// The feeds' own updated date: a held entry arriving must not move it, or the feed would
@@ -145,6 +207,9 @@ func (w *writer) commit(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		w.c.seq = w.seq0
 		return fmt.Errorf("commit catalog transaction: %w", err)
+	}
+	if w.ix != nil {
+		w.feedsCreated += w.ix.created
 	}
 	return nil
 }
@@ -216,6 +281,15 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 			return fmt.Errorf("insert %s: %w", t.rel, err)
 		} else if k == 1 {
 			w.bumpSeq()
+			row, err := res.LastInsertId()
+			if err != nil {
+				return fmt.Errorf("insert %s: %w", t.rel, err)
+			}
+			if err := w.index(ctx, row, &feedStub{row: row, id: id, path: t.rel, authors: art.Authors,
+				cats: art.Categories, published: published.Unix(), updated: updated.Unix(), hash: t.hash[:],
+				held: held, seq: seq}); err != nil {
+				return err
+			}
 			ch := Change{t.rel, id, slug}
 			if held {
 				w.held(ctx, ch, published)
@@ -282,7 +356,7 @@ func (w *writer) setContent(ctx context.Context, st stored, t *task, changed boo
 		return false, fmt.Errorf("update %s: %w", t.rel, err)
 	}
 	w.bumpSeq()
-	return held, nil
+	return held, w.index(ctx, st.row, nil)
 }
 
 // Why an entry was removed, stored so that a draft published again is recognised.
@@ -304,6 +378,9 @@ func (w *writer) remove(ctx context.Context, row int64, rel, reason string) erro
 		return fmt.Errorf("remove %s: %w", rel, err)
 	}
 	w.bumpSeq()
+	if err := w.index(ctx, row, nil); err != nil {
+		return err
+	}
 	w.p.reclaimable = true
 	w.rep.Removed = append(w.rep.Removed, Change{rel, id, slug})
 	if held {
