@@ -59,6 +59,7 @@ type OutputReport struct {
 	OtherWritten int   // other feeds' files, archive pages and site files replaced
 	PagesWritten int   // article pages written
 	PagesRemoved int   // article pages deleted
+	PagesEarly   int   // entries whose pages were offered while the catalog imported (a first write)
 	Duration     time.Duration
 }
 
@@ -69,7 +70,8 @@ type OutputReport struct {
 // reconcile may commit while the feeds render) is written anyway, since a page before its feed
 // is harmless; one removed after seq stays for the next write, whose feeds no longer link it.
 // The catalog records the write only at the end, so a write cut short at any point is done
-// again by the next one. Writes to one output are serialized by outMu.
+// again by the next one. A first write may find its pages mostly written already, by the walk
+// begun during the import (pagesDuringImport). Writes to one output are serialized by outMu.
 func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalog.Stats, files []feed.File) (rep OutputReport, err error) {
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
@@ -77,93 +79,28 @@ func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalo
 	seq := cst.Seq
 	rep.Seq = seq
 	var since int64
-	rep.Full = true
-	if rec, err := p.cat.Meta(ctx, outKey(out.Key())); err == nil && rec != "" {
-		if n, key, ok := strings.Cut(rec, " "); ok && key == v.siteKey {
-			if s, err := strconv.ParseInt(n, 10, 64); err == nil && s <= seq {
-				since, rep.Full = s, false
-			}
+	w := p.takeEarly(out, v) // a first write's, begun during the import: full, from the start
+	if w != nil {
+		rep.Full, rep.PagesEarly = true, w.queued
+	} else {
+		if since, rep.Full, err = p.outState(ctx, out, v, seq); err != nil {
+			return rep, err
 		}
-	}
-	intact, err := out.Intact(ctx)
-	if err != nil {
-		return rep, err
-	}
-	if !intact || p.repair {
-		since, rep.Full = 0, true // someone emptied or changed the output: offer everything again
+		w = p.startPageWalk(ctx, out, v, since)
 	}
 	defer func() {
 		// A repair cut short must be finished by the next write even though the record
 		// still says the output is current.
 		p.repair = err != nil && rep.Full
 	}()
-	pageCC, feedCC := server.CacheControl(v.cfg.PageMaxAge), server.CacheControl(v.cfg.MaxAge)
+	feedCC := server.CacheControl(v.cfg.MaxAge)
 	// A full write of a large catalog (a first build) shows its progress on a terminal.
-	progress := func(int) {}
 	if total := cst.Live + cst.Removed; rep.Full && v.cfg.Progress != nil && total > bulkPages {
-		progress = func(done int) { v.cfg.Progress(done, total) }
-		progress(0)
-		defer progress(total)
+		w.progress = func(done int) { v.cfg.Progress(min(done, total), total) }
+		w.progress(w.queued)
+		defer w.progress(total)
 	}
-	queued := 0
-
-	keep := map[string]bool{}
-	gone := map[string]bool{}
-	var nWritten atomic.Int64
-	pages := make(chan catalog.Entry, 64)
-	g, gctx := errgroup.WithContext(ctx)
-	workers := max(2, runtime.GOMAXPROCS(0))
-	if par, ok := out.(parallel); ok {
-		workers = max(workers, par.Parallel())
-	}
-	// Rendering and writing pages run on several workers: a cold build of 10,000 pages spends
-	// most of its time waiting on file creation in the kernel or on the network, and those
-	// waits overlap.
-	for range workers {
-		g.Go(func() error {
-			for e := range pages {
-				f, err := v.r.Page(e)
-				if err != nil {
-					return fmt.Errorf("page %s: %w", e.Path, err)
-				}
-				changed, err := out.Put(gctx, f.Name, f.Body, f.ContentType, pageCC)
-				if err != nil {
-					return err
-				}
-				if changed {
-					nWritten.Add(1)
-				}
-			}
-			return nil
-		})
-	}
-	err = p.cat.Each(ctx, since, func(e catalog.Entry) error {
-		queued++
-		progress(queued)
-		name := feed.PageName(e.Slug)
-		if e.Removed && !v.cfg.KeepRemoved && e.Seq > seq {
-			keep[name] = true // removed after the feeds in hand were rendered: they may link it
-			return nil
-		}
-		if e.Removed && !v.cfg.KeepRemoved {
-			delete(keep, name)
-			gone[name] = true
-			return nil
-		}
-		keep[name] = true
-		select {
-		case pages <- e:
-			return nil
-		case <-gctx.Done(): // a worker failed (its error is the one reported) or ctx ended
-			return gctx.Err()
-		}
-	})
-	close(pages)
-	// A worker's error explains a cancelled walk, so it comes first.
-	if werr := g.Wait(); werr != nil {
-		err = werr
-	}
-	rep.PagesWritten = int(nWritten.Load())
+	rep.PagesWritten, err = w.finish(w.walk(ctx, seq))
 	if err != nil {
 		return rep, err
 	}
@@ -196,12 +133,12 @@ func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalo
 			return rep, err
 		}
 		for _, name := range held {
-			if strings.HasSuffix(name, ".html") && !keep[name] {
-				gone[name] = true
+			if strings.HasSuffix(name, ".html") && !w.keep[name] {
+				w.gone[name] = true
 			}
 		}
 	}
-	for name := range gone {
+	for name := range w.gone {
 		removed, err := out.Remove(ctx, name)
 		if err != nil {
 			return rep, err
@@ -220,6 +157,29 @@ func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalo
 	return rep, nil
 }
 
+// outState says which entries' pages a write of out must offer: those changed since the
+// catalog sequence recorded for out with the current settings, or, when full, all of them
+// (a first write, other settings, an output emptied or changed behind feedpub's back, or a
+// repair cut short). Called with outMu held.
+func (p *Publisher) outState(ctx context.Context, out Output, v view, seq int64) (since int64, full bool, err error) {
+	full = true
+	if rec, err := p.cat.Meta(ctx, outKey(out.Key())); err == nil && rec != "" {
+		if n, key, ok := strings.Cut(rec, " "); ok && key == v.siteKey {
+			if s, err := strconv.ParseInt(n, 10, 64); err == nil && s <= seq {
+				since, full = s, false
+			}
+		}
+	}
+	intact, err := out.Intact(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	if !intact || p.repair {
+		since, full = 0, true // someone emptied or changed the output: offer everything again
+	}
+	return since, full, nil
+}
+
 // writeChannels brings the other feed files up to date: the subscription documents of every
 // section, author and tag whose members changed since Seq since, the archive pages holding a
 // changed member (and the page before a new one, whose next-archive link appears), and the
@@ -231,68 +191,84 @@ func (p *Publisher) writeChannels(ctx context.Context, out Output, v view, since
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	put := func(files []feed.File, cc string) error {
+	var n atomic.Int64
+	put := func(ctx context.Context, files []feed.File, cc string) error {
 		for _, f := range files {
 			changed, err := out.Put(ctx, f.Name, f.Body, f.ContentType, cc)
 			if err != nil {
 				return err
 			}
 			if changed {
-				n++
+				n.Add(1)
 			}
 		}
 		return nil
 	}
 	archiveCC := server.CacheControl(archiveMaxAge)
 	any := full
+	// Feeds are independent of each other, so they render on every core: a first build's
+	// section, author and tag feeds and their archive pages are most of its CPU after the
+	// pages.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, runtime.GOMAXPROCS(0)))
 	for _, f := range all {
 		if !full && f.Seq <= since {
 			continue
 		}
 		any = true
-		if f.Kind != catalog.KindRoot {
-			files, err := p.subscription(ctx, v, f, all)
-			if err != nil {
-				return n, err
-			}
-			if err := put(files, feedCC); err != nil {
-				return n, err
-			}
-		}
-		seqs, err := p.cat.FeedPageSeqs(ctx, f.Key, feed.ArchiveSize)
-		if err != nil {
-			return n, err
-		}
-		for k := range seqs {
-			if !full && seqs[k] <= since && (k+1 >= len(seqs) || seqs[k+1] <= since) {
-				continue
-			}
-			files, err := p.archivePage(ctx, v, f, all, k)
-			if err != nil {
-				return n, err
-			}
-			cc := feedCC
-			if fullArchivePage(f, k) {
-				cc = archiveCC
-			}
-			if err := put(files, cc); err != nil {
-				return n, err
-			}
-		}
+		g.Go(func() error { return p.writeFeed(gctx, v, f, all, since, full, put, feedCC, archiveCC) })
+	}
+	if err := g.Wait(); err != nil {
+		return int(n.Load()), err
 	}
 	if any {
 		seqs, err := p.cat.FeedPageSeqs(ctx, catalog.RootKey, feed.SitemapSize)
 		if err != nil {
-			return n, err
+			return int(n.Load()), err
 		}
 		files, err := p.siteFiles(ctx, v, all, func(k int) bool { return full || k < len(seqs) && seqs[k] > since })
 		if err != nil {
-			return n, err
+			return int(n.Load()), err
 		}
-		if err := put(files, feedCC); err != nil {
-			return n, err
+		if err := put(ctx, files, feedCC); err != nil {
+			return int(n.Load()), err
 		}
 	}
-	return n, nil
+	return int(n.Load()), nil
+}
+
+// writeFeed puts f's subscription documents (the root's are writeOut's) and its archive pages
+// that hold a member changed since Seq since, or all of them when full.
+func (p *Publisher) writeFeed(ctx context.Context, v view, f catalog.Feed, all []catalog.Feed, since int64, full bool,
+	put func(context.Context, []feed.File, string) error, feedCC, archiveCC string) error {
+	if f.Kind != catalog.KindRoot {
+		files, err := p.subscription(ctx, v, f, all)
+		if err != nil {
+			return err
+		}
+		if err := put(ctx, files, feedCC); err != nil {
+			return err
+		}
+	}
+	seqs, err := p.cat.FeedPageSeqs(ctx, f.Key, feed.ArchiveSize)
+	if err != nil {
+		return err
+	}
+	for k := range seqs {
+		if !full && seqs[k] <= since && (k+1 >= len(seqs) || seqs[k+1] <= since) {
+			continue
+		}
+		files, err := p.archivePage(ctx, v, f, all, k)
+		if err != nil {
+			return err
+		}
+		cc := feedCC
+		if fullArchivePage(f, k) {
+			cc = archiveCC
+		}
+		if err := put(ctx, files, cc); err != nil {
+			return err
+		}
+	}
+	return nil
 }

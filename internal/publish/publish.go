@@ -42,6 +42,7 @@ type RenderReport struct {
 	OtherWritten int      // other feeds' files, archive pages and site files replaced in it
 	PagesWritten int      // article pages written into the output
 	PagesRemoved int      // article pages deleted from it
+	PagesEarly   int      // entries whose pages were offered while the catalog imported (a first build)
 	Duration     time.Duration
 }
 
@@ -100,10 +101,11 @@ type Publisher struct {
 
 	// backoff paces the retries of transient failures (retry.go); a field so that tests need
 	// not wait for it. dueCheck is the longest sleep while an entry is held.
-	backoff  fault.Backoff
-	retry    pending
-	dueCheck time.Duration
-	now      func() time.Time
+	backoff    fault.Backoff
+	retry      pending
+	dueCheck   time.Duration
+	importTick time.Duration // how often pages are looked for while the catalog imports
+	now        func() time.Time
 
 	mu      sync.Mutex
 	view    view
@@ -119,6 +121,7 @@ type Publisher struct {
 	// outMu serializes writes to an output; repair, under it, says a full write was cut short.
 	outMu  sync.Mutex
 	repair bool
+	early  *pageWalk // a first write's page walk, begun during the import; under outMu
 
 	files *fileCache // feeds beyond the root's, rendered on demand
 }
@@ -147,7 +150,7 @@ const maxCachedPages = 512
 func New(cat *catalog.Catalog, cfg Config) (*Publisher, error) {
 	p := &Publisher{cat: cat, log: cfg.Logger, backoff: fault.DefaultBackoff,
 		retry: pending{paths: map[string]*attempt{}}, files: newFileCache(),
-		dueCheck: defaultDueCheck, now: cfg.Now, offeredSeq: -1}
+		dueCheck: defaultDueCheck, importTick: defaultImportTick, now: cfg.Now, offeredSeq: -1}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -353,7 +356,7 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	case out != nil:
 		orep, err := p.writeOut(ctx, out, v, st, files)
 		rep.FeedsWritten, rep.OtherWritten = orep.FeedsWritten, orep.OtherWritten
-		rep.PagesWritten, rep.PagesRemoved = orep.PagesWritten, orep.PagesRemoved
+		rep.PagesWritten, rep.PagesRemoved, rep.PagesEarly = orep.PagesWritten, orep.PagesRemoved, orep.PagesEarly
 		if err != nil {
 			return rep, err
 		}
@@ -362,7 +365,7 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	rep.Duration = time.Since(start)
 	p.observer().Rendered(rep.Duration)
 	p.log.Info("render", "entries", rep.Entries, "live", st.Live, "seq", st.Seq, "changed", rep.Changed,
-		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "other_written", rep.OtherWritten, "render", n,
+		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "pages_early", rep.PagesEarly, "other_written", rep.OtherWritten, "render", n,
 		"duration_ms", rep.Duration.Milliseconds())
 	return rep, nil
 }

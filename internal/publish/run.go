@@ -20,7 +20,9 @@ import (
 func (p *Publisher) Reconcile(ctx context.Context) (Outcome, error) {
 	var out Outcome
 	var err error
+	stopPages := p.pagesDuringImport(ctx)
 	out.Catalog, err = p.cat.Reconcile(ctx)
+	stopPages(err == nil)
 	if err != nil {
 		p.noteFailure(stepReconcile, err)
 		return out, err
