@@ -167,6 +167,8 @@ func build(ctx context.Context, inv *invocation) error {
 		return err
 	}
 	defer p.cat.Close()
+	// A build serves nothing, so only its end counts: its pages are written alongside the import.
+	p.pc.PagesDuringImport = true
 	pub, err := publish.New(p.cat, p.pc)
 	if err != nil {
 		return err

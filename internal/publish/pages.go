@@ -114,7 +114,7 @@ const defaultImportTick = 100 * time.Millisecond
 
 // pagesDuringImport begins the pages of a first write of the static copy while the catalog
 // imports: every importTick (100 ms) the walk takes the entries the import committed since. It applies
-// only before the first render, and only where the pages are written in the foreground and
+// only with Config.PagesDuringImport, before the first render, and only where the pages are written in the foreground and
 // every page is to be offered (an empty output, or one written with other settings). stop ends
 // the walking; with keep, the walk is left for the render that follows (writeOut), which walks
 // the rest, else the walk is abandoned and the next write starts over. Pages are written as
@@ -128,6 +128,9 @@ func (p *Publisher) pagesDuringImport(ctx context.Context) (stop func(keep bool)
 	p.renderMu.Lock()
 	defer p.renderMu.Unlock()
 	v, _, _ := p.current()
+	if !v.cfg.PagesDuringImport {
+		return noop
+	}
 	out, bg := p.output()
 	if bg != nil {
 		return noop // written by its own loop, from the render's job

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/catalog"
 	"github.com/feedpub/feedpub/internal/feed"
 )
 
@@ -16,7 +17,7 @@ import (
 // every page once, none visible before the render's flush, nothing left behind.
 func TestFirstBuildWritesPagesDuringImport(t *testing.T) {
 	const n = 2600
-	e := newEnv(t)
+	e := newEnv(t, func(_ *catalog.Config, pc *Config) { pc.PagesDuringImport = true })
 	e.pub.importTick = time.Millisecond
 	for i := range n {
 		e.write(fmt.Sprintf("d%d/a%04d.txt", i/1000, i), fmt.Sprintf("Headline number %d\n\nBody of article %d.", i, i))
@@ -59,5 +60,22 @@ func TestFirstBuildWritesPagesDuringImport(t *testing.T) {
 	}
 	if out.Rendered && (out.Render.PagesWritten != 0 || out.Render.PagesEarly != 0) {
 		t.Errorf("second reconcile wrote %d pages (%d early), want none", out.Render.PagesWritten, out.Render.PagesEarly)
+	}
+}
+
+// A daemon (PagesDuringImport off) writes a first start's pages only after its first render,
+// which serves the feeds as soon as the import is done.
+func TestFirstStartPagesAfterRender(t *testing.T) {
+	e := newEnv(t)
+	e.pub.importTick = time.Millisecond
+	for i := range 30 {
+		e.write(fmt.Sprintf("a%02d.txt", i), fmt.Sprintf("Headline %d\n\nBody %d.", i, i))
+	}
+	out, err := e.pub.Reconcile(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Render.PagesEarly != 0 || out.Render.PagesWritten != 30 {
+		t.Errorf("pages: %d written, %d of them during the import; want 30 and 0", out.Render.PagesWritten, out.Render.PagesEarly)
 	}
 }

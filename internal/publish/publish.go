@@ -57,10 +57,15 @@ type Outcome struct {
 type Config struct {
 	Site        feed.Site
 	FeedSize    int
-	Out         string   // static output directory; empty writes none
-	Force       bool     // write into a non-empty Out feedpub has never written to (see manifest.Claim)
-	KeepRemoved bool     // removed entries keep their pages and their place in the feeds
-	Sections    Sections // titles sections from their files; nil titles them by folder name
+	Out         string // static output directory; empty writes none
+	Force       bool   // write into a non-empty Out feedpub has never written to (see manifest.Claim)
+	KeepRemoved bool   // removed entries keep their pages and their place in the feeds
+	// PagesDuringImport writes a first write's pages while the catalog imports (see
+	// pagesDuringImport): a build is done sooner, but the import, sharing the cores, takes
+	// longer, and with it the first render. A daemon leaves it off so that its first start
+	// serves the feeds as soon as it can, and writes the pages after.
+	PagesDuringImport bool
+	Sections          Sections // titles sections from their files; nil titles them by folder name
 	// Icon is the site icon's file, served as /favicon.ico and named by the feeds; "" for
 	// none. It is read by SetConfig, so SIGHUP picks up a new one.
 	Icon string
