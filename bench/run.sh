@@ -112,7 +112,7 @@ hugo_bench() {
         fi
       done
     done
-    rm -rf "$work/trash" "$work/hout-$n" "$work/out-$n"
+    for o in "$work/hout-$n" "$work/out-$n"; do [ -e "$o" ] && mv "$o" "$work/trash/$RANDOM$RANDOM"; done
     sed -i -E '/^(hugo|feedpub)-0 /d; s/^(hugo|feedpub)-[0-9]+ /\1 /' "$work/samples.txt"
     read -r hs hk hc < <(median hugo)
     read -r fs fk fc < <(median feedpub)
@@ -120,6 +120,8 @@ hugo_bench() {
       "$(echo "$hs/$fs" | bc -l)" "$hc" "$fc" "$(echo "$hc/$fc" | bc -l)" "$(echo "$hk/1024" | bc -l)" "$(echo "$fk/1024" | bc -l)"
     echo "(articles | wall: Hugo, feedpub, ratio | CPU: Hugo, feedpub, ratio | peak RSS: Hugo, feedpub; medians; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
   done
+  # Deleted only now, for the same reason: a delete before the next size's runs would slow them.
+  rm -rf "$work/trash"
 }
 
 # crash_bench: the catalog's crash test (SIGKILL mid-import, restart, every file once, no id
