@@ -31,11 +31,11 @@ type pageData struct {
 	SiteDescription string
 	HomeURL         string
 	Feeds           feedLinks
-	Entries         []pageEntry // index only
-	Entry           *pageEntry  // article only
-	Heading         string      // index only: the feed's title
-	Older, Newer    string      // index only: the neighbouring archive pages (Newer may be the index)
-	Related         []pageLink  // index only: the feeds it lists (the root: its sections)
+	List            template.HTML // index only: its entries, as entryList writes them
+	Entry           *pageEntry    // article only
+	Heading         string        // index only: the feed's title
+	Older, Newer    string        // index only: the neighbouring archive pages (Newer may be the index)
+	Related         []pageLink    // index only: the feeds it lists (the root: its sections)
 }
 
 type pageLink struct{ Title, URL string }
@@ -147,12 +147,58 @@ func (r *Renderer) index(ci *chanInfo, items []item, related []Related) ([]byte,
 		}
 		d.Related = append(d.Related, pageLink{Title: t, URL: r.site.BaseURL + escapeDir(Dir(rel.Kind, rel.Slug))})
 	}
-	d.Entries = make([]pageEntry, len(items))
-	for i := range items {
-		d.Entries[i] = r.pageEntry(&items[i], d.Lang)
-	}
-	return r.execute("index.html", &d, 0)
+	d.List = entryList(items, d.Lang)
+	return r.execute("index.html", &d, len(d.List)+indexOverhead)
 }
+
+// entryList is the <li> of each entry of an index page in language lang, each on a line of
+// its own, escaped as html/template would have (htmlescape.go).
+func entryList(items []item, lang string) template.HTML {
+	w := wordsFor(lang)
+	n := 0
+	for i := range items {
+		n += len(items[i].title) + len(items[i].summary) + len(items[i].link) + entryOverhead
+	}
+	var b bytes.Buffer
+	b.Grow(n)
+	for i := range items {
+		it := &items[i]
+		b.WriteString("\n<li")
+		if it.lang != lang && it.lang != "" {
+			b.WriteString(` lang="`)
+			writeHTMLText(&b, it.lang)
+			b.WriteByte('"')
+		}
+		b.WriteString(">\n<h2><a href=\"")
+		writeHTMLURL(&b, it.link)
+		b.WriteString(`">`)
+		writeHTMLText(&b, it.title)
+		b.WriteString("</a></h2>\n<p class=\"meta\">")
+		b.WriteString(string(newPageTime(it.published, it.zone, w).Element()))
+		if len(it.authors) > 0 {
+			if byline := w.byline(authorNames(it.authors)); byline != "" {
+				b.WriteString(" · ")
+				writeHTMLText(&b, byline)
+			}
+		}
+		b.WriteString("</p>")
+		if it.summary != "" {
+			b.WriteString("\n<p>")
+			writeHTMLText(&b, it.summary)
+			b.WriteString("</p>")
+		}
+		b.WriteString("\n</li>")
+	}
+	return template.HTML(b.String())
+}
+
+// entryOverhead is about what entryList adds to an entry's title, summary and link (markup,
+// date, byline, escaping), and indexOverhead what the index page adds to its list: the
+// buffers are sized once instead of doubling their way up.
+const (
+	entryOverhead = 320
+	indexOverhead = 6 << 10
+)
 
 // Page renders articles/<slug>.html for one entry. It renders removed entries too: whether
 // to serve them is the server's decision.

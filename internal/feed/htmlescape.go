@@ -1,0 +1,74 @@
+package feed
+
+import (
+	"bytes"
+	"strings"
+)
+
+// The index pages write their entry lists by hand rather than through html/template, which
+// spent a quarter of an archive page's time on reflective calls for 100 entries. These
+// escapers reproduce, byte for byte, what html/template writes for a value in HTML text or a
+// quoted attribute (htmlEscaper, attrEscaper) and in a URL attribute (urlFilter, then
+// urlNormalizer, then attrEscaper); TestEntryListMatchesTemplate holds them to it.
+
+// htmlReplacement is html/template's htmlReplacementTable: every byte below '?' that HTML
+// text or a quoted attribute value cannot carry as is. Bytes of multi-byte runes are all
+// 0x80 or above, so a byte-wise scan replaces exactly what its rune-wise one does.
+var htmlReplacement = [...]string{
+	0:    "\uFFFD",
+	'"':  "&#34;",
+	'&':  "&amp;",
+	'\'': "&#39;",
+	'+':  "&#43;",
+	'<':  "&lt;",
+	'>':  "&gt;",
+}
+
+// writeHTMLText writes s escaped for HTML text or a quoted attribute value.
+func writeHTMLText(b *bytes.Buffer, s string) {
+	written := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if int(c) >= len(htmlReplacement) || htmlReplacement[c] == "" {
+			continue
+		}
+		b.WriteString(s[written:i])
+		b.WriteString(htmlReplacement[c])
+		written = i + 1
+	}
+	b.WriteString(s[written:])
+}
+
+// writeHTMLURL writes s as the value of a quoted URL attribute: a URL of a scheme other than
+// http, https or mailto is replaced by html/template's "#ZgotmplZ", bytes a URL cannot carry
+// are percent-encoded (valid escapes kept), and the result is escaped as an attribute value.
+func writeHTMLURL(b *bytes.Buffer, s string) {
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		s = "#ZgotmplZ"
+	}
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			b.WriteByte(c)
+		case strings.IndexByte("!#$*,/:;=?@[]-._~", c) >= 0:
+			b.WriteByte(c)
+		case c == '&':
+			b.WriteString("&amp;")
+		case c == '+':
+			b.WriteString("&#43;")
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xF])
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
