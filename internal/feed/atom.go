@@ -101,5 +101,5 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		}
 		out.Entries[i] = x
 	}
-	return marshalXML(out)
+	return marshalXML(out, docSize(items, true))
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
+	"math"
 	"strings"
 	"time"
 
@@ -147,7 +148,7 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 	if ci.archive {
 		doc.FHNS = nsFH
 	}
-	return marshalXML(doc)
+	return marshalXML(doc, docSize(items, false))
 }
 
 // atomLinks are a document's self and RFC 5005 links, as atom:link elements of type typ, and
@@ -166,8 +167,10 @@ func atomLinks(l links, typ string, hubs []string) []rssAtomLink {
 }
 
 // marshalXML writes the document with gorilla's layout: XML declaration and two-space indent.
-func marshalXML(v any) ([]byte, error) {
+// size is about the size of the document, so its buffer grows once.
+func marshalXML(v any, size int) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(size)
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
@@ -176,6 +179,30 @@ func marshalXML(v any) ([]byte, error) {
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// docSize is about the size of a feed document of items: each entry's text, its markup,
+// links and dates, and the feed's own elements; escaped says the format writes the content
+// escaped as XML text (Atom) rather than as CDATA or a JSON string. A buffer sized by it is
+// allocated once instead of doubling its way up, which was a third of the bytes a cold build
+// allocated.
+func docSize(items []item, escaped bool) int {
+	n := 4 << 10
+	for i := range items {
+		it := &items[i]
+		content := len(it.content) + len(it.content)/16
+		if escaped {
+			content = escapedLen(it.content, math.MaxInt)
+		}
+		n += len(it.title) + len(it.summary) + len(it.summary)/8 + content + 2*len(it.link) + len(it.id) + 280
+		for _, a := range it.authors {
+			n += 2*len(a.Name) + len(a.Email) + 40
+		}
+		for _, c := range it.categories {
+			n += len(c) + 30
+		}
+	}
+	return n
 }
 
 // htmlEscaper turns plain text into HTML text. Quotes are left alone: they need escaping only

@@ -79,7 +79,7 @@ const NameSitemapFeeds = "sitemaps/feeds.xml"
 
 // Sitemap renders a urlset of at most SitemapSize urls under name.
 func (r *Renderer) Sitemap(name string, urls []SitemapURL) (File, error) {
-	body, err := marshalXML(&urlset{NS: nsSitemap, URLs: urls})
+	body, err := marshalXML(&urlset{NS: nsSitemap, URLs: urls}, 1024+len(urls)*160)
 	return File{Name: name, ContentType: ContentTypeXML, Body: body}, err
 }
 
@@ -100,7 +100,7 @@ func (r *Renderer) SitemapIndex(parts map[string][]SitemapURL, order []string) (
 		}
 		idx.Sitemaps = append(idx.Sitemaps, s)
 	}
-	body, err := marshalXML(idx)
+	body, err := marshalXML(idx, 1024+len(order)*160)
 	return File{Name: NameSitemap, ContentType: ContentTypeXML, Body: body}, err
 }
 
@@ -153,6 +153,6 @@ func (r *Renderer) OPML(chs []Channel) (File, error) {
 		}
 		g.Children = append(g.Children, &outline{Text: ci.title, Title: ci.title, Type: "rss", XMLURL: ci.rss.self, HTMLURL: ci.home})
 	}
-	body, err := marshalXML(doc)
+	body, err := marshalXML(doc, 1024+len(chs)*300)
 	return File{Name: NameOPML, ContentType: ContentTypeOPML, Body: body}, err
 }
