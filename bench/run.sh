@@ -3,7 +3,7 @@
 # minutes and wants a quiet machine).
 #
 #   bench/run.sh build 10000 100000   cold build, no-change rebuild, peak memory, and the `cat` floor
-#   bench/run.sh hugo 10000 100000    feedpub's cold build vs Hugo's site build, interleaved (REPS=5)
+#   bench/run.sh hugo 10000 100000    feedpub's cold build vs Hugo's site builds, interleaved (REPS=5, HUGO_SITES)
 #                                     (BENCH_DIR=DIR reuses generated articles, BENCH_NOBUILD=1 its feedpub)
 #   bench/run.sh crash 10000          SIGKILL mid-import, restart: nothing lost, no id changed
 #   bench/run.sh profile 10000        CPU and allocation profiles of a cold build (go tool pprof)
@@ -81,44 +81,51 @@ median() {
   echo
 }
 
-# hugo_bench: the same articles as a Hugo site (bench/hugosite), Hugo's build and feedpub's cold
+# hugo_bench: the same articles as Hugo sites (bench/hugosite), Hugo's builds and feedpub's cold
 # build alternating REPS times, each into a new output directory under $work (one disk),
-# with the articles in the page cache for both. The first pair warms the caches and is dropped
-# (WARMUP=0: no warm-up pair).
+# with the articles in the page cache for all. The first round warms the caches and is dropped
+# (WARMUP=0: no warm-up round). HUGO_SITES picks the Hugo sites: "full" (the documents feedpub
+# writes: sections and authors, each with a list paginated by 100 and RSS, Atom and JSON
+# feeds) and "minimal" (a page per article, a home page and one RSS feed).
 hugo_bench() {
   command -v hugo >/dev/null || { echo "hugo is not installed (apt-get install hugo)"; exit 1; }
-  local reps=${REPS:-5}
+  local reps=${REPS:-5} sites=${HUGO_SITES:-full minimal} site
   echo "# $(hugo version | cut -d' ' -f1-2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   for n in "$@"; do
     d=$(gen "$n")
-    [ -d "$work/hugo-$n" ] || go run ./bench/hugosite "$d" "$work/hugo-$n" >&2
+    for site in $sites; do
+      [ -d "$work/hugo-$site-$n" ] || go run ./bench/hugosite "-full=$([ "$site" = full ] && echo true || echo false)" "$d" "$work/hugo-$site-$n" >&2
+    done
     rm -f "$work/samples.txt"
     local first=$((1 - ${WARMUP:-1}))
-    echo "## $n articles, $reps pairs after ${WARMUP:-1} warm-up pair(s)"
+    echo "## $n articles, $reps rounds after ${WARMUP:-1} warm-up round(s)"
     for rep in $(seq "$first" "$reps"); do
-      for tool in hugo feedpub; do
-        # The previous output is moved aside, not deleted: ext4 skips recently deleted inodes
-        # when it allocates one (recently_deleted in the kernel profile), which made file
-        # creation right after a large delete several times slower, for either tool.
+      for tool in $sites feedpub; do
+        # The previous output is moved aside, not deleted: ext4 without a journal skips
+        # recently deleted inodes when it allocates one (recently_deleted in the kernel
+        # profile), which made file creation right after a large delete several times slower,
+        # for either tool.
         mkdir -p "$work/trash"
         for o in "$work/hout-$n" "$work/out-$n"; do [ -e "$o" ] && mv "$o" "$work/trash/$RANDOM$RANDOM"; done
         rm -f "$work/state-$n.db"*
         sync
-        if [ $tool = hugo ]; then
-          timed "hugo-$rep" hugo --quiet -s "$work/hugo-$n" -d "$work/hout-$n" --cacheDir "$work/hugo-cache"
-        else
+        if [ $tool = feedpub ]; then
           timed "feedpub-$rep" "$bin" build --dir "$d" --out "$work/out-$n" --state "$work/state-$n.db" \
             --base-url https://bench.example.org/ --log-level warn
+        else
+          timed "hugo_$tool-$rep" hugo --quiet -s "$work/hugo-$tool-$n" -d "$work/hout-$n" --cacheDir "$work/hugo-cache"
         fi
       done
     done
     for o in "$work/hout-$n" "$work/out-$n"; do [ -e "$o" ] && mv "$o" "$work/trash/$RANDOM$RANDOM"; done
-    sed -i -E '/^(hugo|feedpub)-0 /d; s/^(hugo|feedpub)-[0-9]+ /\1 /' "$work/samples.txt"
-    read -r hs hk hc < <(median hugo)
+    sed -i -E '/^[a-z_]+-0 /d; s/^([a-z_]+)-[0-9]+ /\1 /' "$work/samples.txt"
     read -r fs fk fc < <(median feedpub)
-    printf '| %s | %.2f s | %.2f s | **%.2fx** | %.1f s | %.1f s | %.1fx | %.0f MiB | %.0f MiB |\n' "$n" "$hs" "$fs" \
-      "$(echo "$hs/$fs" | bc -l)" "$hc" "$fc" "$(echo "$hc/$fc" | bc -l)" "$(echo "$hk/1024" | bc -l)" "$(echo "$fk/1024" | bc -l)"
-    echo "(articles | wall: Hugo, feedpub, ratio | CPU: Hugo, feedpub, ratio | peak RSS: Hugo, feedpub; medians; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
+    for site in $sites; do
+      read -r hs hk hc < <(median "hugo_$site")
+      printf '| %s | %s | %.2f s | %.2f s | **%.2fx** | %.1f s | %.1f s | %.1fx | %.0f MiB | %.0f MiB |\n' "$n" "$site" "$hs" "$fs" \
+        "$(echo "$hs/$fs" | bc -l)" "$hc" "$fc" "$(echo "$hc/$fc" | bc -l)" "$(echo "$hk/1024" | bc -l)" "$(echo "$fk/1024" | bc -l)"
+    done
+    echo "(articles | Hugo site | wall: Hugo, feedpub, ratio | CPU: Hugo, feedpub, ratio | peak RSS: Hugo, feedpub; medians; load after: $(cut -d' ' -f1-3 /proc/loadavg))"
   done
   # Deleted only now, for the same reason: a delete before the next size's runs would slow them.
   rm -rf "$work/trash"
