@@ -8,7 +8,8 @@ import (
 
 // atomFeed extends feeds.AtomFeed. gorilla writes a single link, uses that link as the feed
 // id, and has no xml:lang or generator; the RFC 4287 schema also wants entries after every
-// other child, so Entries is redeclared after the added elements.
+// other child, so they come after the added elements: atomEntries, written by atomEntries as
+// encoding/xml would write them in an `xml:"entry"` field, and gorilla's own Entries cleared.
 type atomFeed struct {
 	Lang string `xml:"xml:lang,attr,omitempty"`
 	FHNS string `xml:"xmlns:fh,attr,omitempty"`
@@ -16,7 +17,7 @@ type atomFeed struct {
 	Links     []feeds.AtomLink
 	Generator atomGenerator `xml:"generator"`
 	Archive   *struct{}     `xml:"fh:archive"` // RFC 5005: this is an archive document
-	Entries   []*atomEntry  `xml:"entry"`
+	Entries   []byte        `xml:",innerxml"`
 }
 
 type atomGenerator struct {
@@ -70,8 +71,8 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		AtomFeed:  af,
 		Links:     []feeds.AtomLink{{Href: ci.html.self, Rel: "alternate", Type: "text/html"}},
 		Generator: atomGenerator{URI: generatorURI, Version: r.site.GeneratorVersion, Name: generatorName},
-		Entries:   make([]*atomEntry, len(af.Entries)),
 	}
+	xs := make([]*atomEntry, len(af.Entries))
 	for _, l := range atomLinks(ci.atom, "application/atom+xml", ci.hubs) {
 		out.Links = append(out.Links, feeds.AtomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
 	}
@@ -99,7 +100,9 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		for _, c := range it.categories {
 			x.Categories = append(x.Categories, atomCategory{Term: c})
 		}
-		out.Entries[i] = x
+		xs[i] = x
 	}
-	return marshalXML(out, docSize(items, true))
+	af.Entries = nil
+	out.Entries = atomEntries(xs, docSize(items, true))
+	return marshalXML(out, len(out.Entries)+headSize)
 }

@@ -30,14 +30,15 @@ type rssDoc struct {
 }
 
 // rssChannel extends feeds.RssFeed with the self link that validators and Feedly expect and
-// RFC 5005's archive links and marker, as atom:link and fh:archive. Items is redeclared after
-// them so the links precede the items and each item can carry more than gorilla's RssItem can
-// express.
+// RFC 5005's archive links and marker, as atom:link and fh:archive. The items come after them
+// so the links precede the items, and each item can carry more than gorilla's RssItem can
+// express: they are rssItems, written by rssItems as encoding/xml would write them in an
+// `xml:"item"` field, and gorilla's own Items are cleared.
 type rssChannel struct {
 	*feeds.RssFeed
 	Links   []rssAtomLink `xml:"atom:link"`
 	Archive *struct{}     `xml:"fh:archive"`
-	Items   []*rssItem    `xml:"item"`
+	Items   []byte        `xml:",innerxml"`
 }
 
 type rssAtomLink struct {
@@ -123,8 +124,8 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 	out := &rssChannel{
 		RssFeed: ch,
 		Links:   atomLinks(ci.rss, "application/rss+xml", ci.hubs),
-		Items:   make([]*rssItem, len(ch.Items)),
 	}
+	xs := make([]*rssItem, len(ch.Items))
 	if ci.archive {
 		out.Archive = &struct{}{}
 	}
@@ -137,8 +138,10 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 			x.Description = escapeHTML(it.summary)
 		}
 		x.Author, x.Creator = rssAuthors(it.authors)
-		out.Items[i] = x
+		xs[i] = x
 	}
+	ch.Items = nil
+	out.Items = rssItems(xs, docSize(items, false))
 	doc := &rssDoc{
 		RssFeedXml: feeds.RssFeedXml{Version: "2.0", ContentNamespace: nsContent},
 		AtomNS:     nsAtom,
@@ -148,7 +151,7 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 	if ci.archive {
 		doc.FHNS = nsFH
 	}
-	return marshalXML(doc, docSize(items, false))
+	return marshalXML(doc, len(out.Items)+headSize)
 }
 
 // atomLinks are a document's self and RFC 5005 links, as atom:link elements of type typ, and
@@ -181,13 +184,16 @@ func marshalXML(v any, size int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// headSize is about what a feed document holds besides its items.
+const headSize = 4 << 10
+
 // docSize is about the size of a feed document of items: each entry's text, its markup,
 // links and dates, and the feed's own elements; escaped says the format writes the content
 // escaped as XML text (Atom) rather than as CDATA or a JSON string. A buffer sized by it is
 // allocated once instead of doubling its way up, which was a third of the bytes a cold build
 // allocated.
 func docSize(items []item, escaped bool) int {
-	n := 4 << 10
+	n := headSize
 	for i := range items {
 		it := &items[i]
 		content := len(it.content) + len(it.content)/16
