@@ -164,14 +164,15 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	// synchronous=FULL rather than NORMAL: NORMAL survives kill -9 but may lose the last
 	// commits on power loss, and a lost commit may already have been served in a feed, so
 	// an id re-minted after it (say on a new day) would be a new id for a seen article.
-	// Reconciles commit in batches of hundreds of rows, so the extra fsync is cheap.
+	// Reconciles commit in batches of hundreds of rows, so the extra fsync is cheap. A first
+	// import, which nothing has been served from, is the exception (writeconn.go).
 	// _txlock=immediate: every write transaction takes the write lock up front, so two
 	// writers wait on busy_timeout instead of failing on a read-to-write upgrade.
-	// cache_size(-65536): a 64 MiB page cache per connection holds the indexes of a 100,000-
-	// article catalog, which cut its cold load from 38 s to 24 s; the pool is capped below so
-	// the bound holds.
+	// cache_size: the readers' page cache; the writer's connection gets a larger one for each
+	// reconcile (writeconn.go). The pool is capped below so the bound holds.
 	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_txlock=immediate"
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-" + strconv.Itoa(readCacheKiB) +
+		")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		lock.Close()
@@ -197,13 +198,13 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 }
 
 // maxIdleConns is the idle connections kept, stated because ReleaseMemory restores it. Each
-// one's page cache fills up to 64 MiB; feeds rendered on demand read all over the catalog, and
-// two kept idle connections (database/sql's default) held 320 MB of a daemon serving 1,600
-// feeds where one holds 70 MB.
+// one's page cache fills up to its size (writeconn.go); feeds rendered on demand read all over
+// the catalog, and two kept idle connections (database/sql's default) held 320 MB of a daemon
+// serving 1,600 feeds where one held 70 MB, with 64 MiB caches for all.
 const maxIdleConns = 1
 
 // ReleaseMemory closes the idle database connections: after a bulk import their page caches
-// are full (up to 64 MiB each), and a daemon that runs for months should not keep that peak.
+// are full, and a daemon that runs for months should not keep that peak.
 // Connections reopen on demand with empty caches; connections in use are left alone.
 func (c *Catalog) ReleaseMemory() {
 	c.db.SetMaxIdleConns(0)

@@ -90,4 +90,30 @@ func TestCrashMidReconcile(t *testing.T) {
 			t.Fatalf("%s: id %s changed to %s across the crash", en.Path, id, en.ID)
 		}
 	}
+	// Memberships commit with their entries: every entry is in its feeds once, with an
+	// ordinal of its own, none skipped or given twice.
+	for _, f := range []struct {
+		kind FeedKind
+		slug string
+		n    int
+	}{{KindRoot, "", n}, {KindSection, "d0", (n + 9) / 10}, {KindSection, "d9", n / 10}} {
+		feed, err := e.cat.FeedBySlug(e.ctx, f.kind, f.slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if feed.Live != f.n || feed.Ords != int64(f.n) {
+			t.Errorf("feed %q after crash recovery: %d live, %d ordinals, want %d", f.slug, feed.Live, feed.Ords, f.n)
+		}
+		members, err := e.cat.FeedRange(e.ctx, feed.Key, 0, feed.Ords)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, m := range members {
+			ids[m.ID] = true
+		}
+		if len(members) != f.n || len(ids) != f.n {
+			t.Errorf("feed %q after crash recovery: %d members, %d distinct, want %d", f.slug, len(members), len(ids), f.n)
+		}
+	}
 }

@@ -31,7 +31,8 @@ func (c *Catalog) Release(ctx context.Context) (Report, error) {
 	defer c.mu.Unlock()
 	start := time.Now()
 	w := &writer{c: c, p: &plan{}, now: c.now().UTC().Truncate(time.Second), seqStart: c.seq}
-	err := w.begin(ctx)
+	err := w.start(ctx, false)
+	defer w.end(ctx)
 	if err == nil {
 		err = w.releaseDue(ctx)
 	}
@@ -45,7 +46,6 @@ func (c *Catalog) Release(ctx context.Context) (Report, error) {
 	}
 	w.rep.Duration = time.Since(start)
 	if err != nil {
-		w.rollback()
 		c.log.Error("catalog release failed", "err", err)
 		return w.rep, err
 	}

@@ -204,7 +204,10 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 		defer w.progress(len(p.jobs))
 	}
 	w.rep.Unchanged = p.unchanged
-	err := w.begin(ctx)
+	// A catalog that never had an entry has published nothing: a bulk first import commits
+	// without a sync each (writeConn), and durably at its end.
+	err := w.start(ctx, w.bulk && c.seq == 0)
+	defer w.end(ctx)
 	for t := range order {
 		<-t.done
 		if err == nil {
@@ -223,11 +226,7 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 		err = w.finish(ctx)
 	}
 	w.logFeedsCreated()
-	if err != nil {
-		w.rollback()
-		return w.rep, err
-	}
-	return w.rep, nil
+	return w.rep, err
 }
 
 // maxInFlightBytes bounds the article bytes read and not yet applied in a reconcile (one file
