@@ -4,6 +4,9 @@ package publish
 
 import "os"
 
+// syncsAll is false: makeDurable syncs only the files it is given.
+const syncsAll = false
+
 // makeDurable fsyncs each staged file; without syncfs(2) there is no cheaper way.
 func makeDurable(_ string, files []staged) error {
 	for _, f := range files {

@@ -63,14 +63,18 @@ func (f *freshDir) flushIfFull(n int) error {
 	return f.flushLocked()
 }
 
-// flushLocked makes the pending pages durable and records them in the manifest, which is
-// before they appear (at the rename).
+// flushLocked records the pending pages in the manifest, which is before they appear (at the
+// rename), and makes them durable, or, where one syncfs covers every file (syncsAll), leaves
+// that to commit: until the rename no page is visible, so none needs to be durable sooner,
+// and a syncfs per batch held every page worker up while it waited on the disk.
 func (f *freshDir) flushLocked() error {
 	if len(f.pending) == 0 {
 		return nil
 	}
-	if err := makeDurable(f.tmp, f.pending); err != nil {
-		return fmt.Errorf("output %s: flush to disk: %w", f.tmp, err)
+	if !syncsAll {
+		if err := makeDurable(f.tmp, f.pending); err != nil {
+			return fmt.Errorf("output %s: flush to disk: %w", f.tmp, err)
+		}
 	}
 	names := make([]string, len(f.pending))
 	for i, st := range f.pending {
@@ -90,6 +94,11 @@ func (f *freshDir) commit() error {
 	defer f.mu.Unlock()
 	if err := f.flushLocked(); err != nil {
 		return err
+	}
+	if syncsAll {
+		if err := makeDurable(f.tmp, nil); err != nil {
+			return fmt.Errorf("output %s: flush to disk: %w", f.tmp, err)
+		}
 	}
 	if err := os.Remove(f.dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("output %s: %w", f.dst, err)
