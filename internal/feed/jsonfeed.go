@@ -1,8 +1,6 @@
 package feed
 
 import (
-	"bytes"
-	"encoding/json"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -89,18 +87,5 @@ func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]by
 			out.Items[i].Language = it.lang
 		}
 	}
-	// Encoded compact, then indented into a buffer json.Indent sizes once: the Encoder's own
-	// indenting grew its buffer by doubling, a sixth of an archive page's allocations.
-	var buf bytes.Buffer
-	buf.Grow(docSize(items, false))
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // content_html stays readable; JSON needs no HTML escaping
-	if err := enc.Encode(out); err != nil {
-		return nil, err
-	}
-	var indented bytes.Buffer
-	if err := json.Indent(&indented, buf.Bytes(), "", "  "); err != nil {
-		return nil, err
-	}
-	return indented.Bytes(), nil
+	return writeJSONFeed(out, docSize(items, false))
 }
