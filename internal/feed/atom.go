@@ -39,8 +39,6 @@ type atomCategory struct {
 	Term string `xml:"term,attr"`
 }
 
-const atomTime = time.RFC3339
-
 func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, error) {
 	f := &feeds.Feed{
 		Title:       ci.title,
@@ -82,12 +80,12 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 	for i, ae := range af.Entries {
 		it := &items[i]
 		// gorilla sets only <updated>; published is the creation date.
-		ae.Published = it.published.Format(atomTime)
-		ae.Updated = it.updated.Format(atomTime)
+		ae.Published = it.publishedStamp
+		ae.Updated = it.updatedStamp
 		ae.Author = nil
 		if it.summary != "" {
 			// Declared type="html" as readers expect, so the plain text is escaped as HTML.
-			ae.Summary = &feeds.AtomSummary{Content: escapeHTML(it.summary), Type: "html"}
+			ae.Summary = &feeds.AtomSummary{Content: it.summaryHTML, Type: "html"}
 		}
 		x := &atomEntry{AtomEntry: ae}
 		if it.lang != r.site.Language {

@@ -272,16 +272,14 @@ func (r *Renderer) items(entries []catalog.Entry, content bool) ([]item, error) 
 		if entries[i].Removed {
 			continue
 		}
-		e := &entries[i]
-		if !content {
-			e = &catalog.Entry{}
-			*e = entries[i]
-			e.ContentHTML = ""
-		}
-		it, err := r.prepare(e)
+		it, err := r.prepare(&entries[i], content)
 		if err != nil {
 			return nil, err
 		}
+		// What the three formats write alike is made once here.
+		it.publishedStamp = it.published.Format(time.RFC3339)
+		it.updatedStamp = it.updated.Format(time.RFC3339)
+		it.summaryHTML = escapeHTML(it.summary)
 		if seen[it.id] {
 			return nil, fmt.Errorf("feed: duplicate entry id %q", it.id)
 		}
@@ -317,9 +315,14 @@ type item struct {
 	published, updated time.Time
 	lang               string         // the entry's language; the site's unless it has its own
 	zone               *time.Location // where its page shows its dates
+
+	// Set by items for the feeds: the dates in RFC 3339, and the summary as HTML text.
+	publishedStamp, updatedStamp string
+	summaryHTML                  string
 }
 
-func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
+// prepare makes an item of e; without content it carries no text, as if e had none.
+func (r *Renderer) prepare(e *catalog.Entry, content bool) (item, error) {
 	if err := checkSlug(e.Slug); err != nil {
 		return item{}, err
 	}
@@ -333,8 +336,10 @@ func (r *Renderer) prepare(e *catalog.Entry) (item, error) {
 	if it.id == "" {
 		return item{}, fmt.Errorf("feed: entry %q has no id", e.Slug)
 	}
-	page, _ := url.Parse(it.link) // built from a validated base and an escaped slug
-	it.content = resolveHTML(article.CleanText(e.ContentHTML), page)
+	if content && e.ContentHTML != "" {
+		page, _ := url.Parse(it.link) // built from a validated base and an escaped slug
+		it.content = resolveHTML(article.CleanText(e.ContentHTML), page)
+	}
 	for _, a := range e.Authors {
 		a.Name = strings.TrimSpace(article.CleanText(a.Name))
 		a.Email = strings.TrimSpace(article.CleanText(a.Email))

@@ -75,13 +75,13 @@ func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]by
 		if len(it.categories) > 0 {
 			ji.Tags = it.categories
 		}
-		// Dates are formatted here rather than left to time.Time's MarshalJSON so they are
+		// Dates are the items' stamps rather than left to time.Time's MarshalJSON so they are
 		// UTC at whole seconds, like the other formats.
 		out.Items[i] = &jsonItem{
 			JSONItem:      ji,
 			ContentHTML:   it.content,
-			DatePublished: it.published.Format(time.RFC3339),
-			DateModified:  it.updated.Format(time.RFC3339),
+			DatePublished: it.publishedStamp,
+			DateModified:  it.updatedStamp,
 		}
 		if it.lang != r.site.Language {
 			out.Items[i].Language = it.lang

@@ -55,7 +55,9 @@ func (w *jsonWriter) next() {
 // key starts the member named k.
 func (w *jsonWriter) key(k string) {
 	w.next()
-	w.b.WriteString(`"` + k + `": `)
+	w.b.WriteByte('"')
+	w.b.WriteString(k)
+	w.b.WriteString(`": `)
 }
 
 // str writes the member k: s; optional ones (omitempty) only when s is not empty.

@@ -203,7 +203,7 @@ const (
 // Page renders articles/<slug>.html for one entry. It renders removed entries too: whether
 // to serve them is the server's decision.
 func (r *Renderer) Page(e catalog.Entry) (File, error) {
-	it, err := r.prepare(&e)
+	it, err := r.prepare(&e, true)
 	if err != nil {
 		return File{}, err
 	}

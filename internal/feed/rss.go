@@ -131,11 +131,11 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 	}
 	for i, ri := range ch.Items {
 		it := &items[i]
-		x := &rssItem{RssItem: ri, Title: it.title, Categories: it.categories, Updated: it.updated.Format(time.RFC3339)}
+		x := &rssItem{RssItem: ri, Title: it.title, Categories: it.categories, Updated: it.updatedStamp}
 		ri.Title, ri.Description, ri.Author, ri.Category = "", "", "", ""
 		if it.summary != "" {
 			// <description> is read as HTML by every reader; the summary is plain text.
-			x.Description = escapeHTML(it.summary)
+			x.Description = it.summaryHTML
 		}
 		x.Author, x.Creator = rssAuthors(it.authors)
 		xs[i] = x

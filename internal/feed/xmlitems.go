@@ -78,9 +78,22 @@ func (w *xmlWriter) text(s string) {
 // element writes <name>s</name> on a line at depth.
 func (w *xmlWriter) element(depth int, name, s string) {
 	w.indent(depth)
-	w.b.WriteString("<" + name + ">")
+	w.start(name)
 	w.text(s)
-	w.b.WriteString("</" + name + ">")
+	w.end(name)
+}
+
+// start and end write a start and an end tag without attributes.
+func (w *xmlWriter) start(name string) {
+	w.b.WriteByte('<')
+	w.b.WriteString(name)
+	w.b.WriteByte('>')
+}
+
+func (w *xmlWriter) end(name string) {
+	w.b.WriteString("</")
+	w.b.WriteString(name)
+	w.b.WriteByte('>')
 }
 
 // optional writes the element only when s is not empty (an omitempty field).
@@ -95,7 +108,9 @@ func (w *xmlWriter) attr(name, s string, optional bool) {
 	if optional && s == "" {
 		return
 	}
-	w.b.WriteString(" " + name + `="`)
+	w.b.WriteByte(' ')
+	w.b.WriteString(name)
+	w.b.WriteString(`="`)
 	w.text(s)
 	w.b.WriteByte('"')
 }
@@ -225,14 +240,14 @@ func atomEntries(entries []*atomEntry, size int) []byte {
 // person writes an Atom person construct at depth.
 func (w *xmlWriter) person(depth int, name string, p feeds.AtomPerson) {
 	w.indent(depth)
-	w.b.WriteString("<" + name + ">")
+	w.start(name)
 	if p.Name == "" && p.Uri == "" && p.Email == "" {
-		w.b.WriteString("</" + name + ">")
+		w.end(name)
 		return
 	}
 	w.optional(depth+1, "name", p.Name)
 	w.optional(depth+1, "uri", p.Uri)
 	w.optional(depth+1, "email", p.Email)
 	w.indent(depth)
-	w.b.WriteString("</" + name + ">")
+	w.end(name)
 }
