@@ -164,8 +164,8 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 	// synchronous=FULL rather than NORMAL: NORMAL survives kill -9 but may lose the last
 	// commits on power loss, and a lost commit may already have been served in a feed, so
 	// an id re-minted after it (say on a new day) would be a new id for a seen article.
-	// Reconciles commit in batches of hundreds of rows, so the extra fsync is cheap. A first
-	// import, which nothing has been served from, is the exception (writeconn.go).
+	// Reconciles commit in batches of hundreds of rows, so the extra fsync is cheap (a first
+	// import's too: writeconn.go says what NORMAL was measured to buy).
 	// _txlock=immediate: every write transaction takes the write lock up front, so two
 	// writers wait on busy_timeout instead of failing on a read-to-write upgrade.
 	// cache_size: the readers' page cache; the writer's connection gets a larger one for each

@@ -31,7 +31,7 @@ func (c *Catalog) Release(ctx context.Context) (Report, error) {
 	defer c.mu.Unlock()
 	start := time.Now()
 	w := &writer{c: c, p: &plan{}, now: c.now().UTC().Truncate(time.Second), seqStart: c.seq}
-	err := w.start(ctx, false)
+	err := w.start(ctx)
 	defer w.end(ctx)
 	if err == nil {
 		err = w.releaseDue(ctx)

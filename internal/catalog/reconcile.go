@@ -204,9 +204,7 @@ func (c *Catalog) execute(ctx context.Context, p *plan) (Report, error) {
 		defer w.progress(len(p.jobs))
 	}
 	w.rep.Unchanged = p.unchanged
-	// A catalog that never had an entry has published nothing: a bulk first import commits
-	// without a sync each (writeConn), and durably at its end.
-	err := w.start(ctx, w.bulk && c.seq == 0)
+	err := w.start(ctx)
 	defer w.end(ctx)
 	for t := range order {
 		<-t.done

@@ -122,11 +122,10 @@ func (w *writer) logReject(ctx context.Context, msg string, attrs ...any) {
 	w.c.log.Log(ctx, level, msg, attrs...)
 }
 
-// start takes the writer's connection (see writeConn for first) and begins its first
-// transaction; end (always called after start) rolls back what is left and hands the
-// connection back.
-func (w *writer) start(ctx context.Context, first bool) error {
-	wc, err := w.c.openWriteConn(ctx, first)
+// start takes the writer's connection (writeConn) and begins its first transaction; end
+// (always called after start) rolls back what is left and hands the connection back.
+func (w *writer) start(ctx context.Context) error {
+	wc, err := w.c.openWriteConn(ctx)
 	if err != nil {
 		return err
 	}
@@ -140,21 +139,6 @@ func (w *writer) end(ctx context.Context) {
 		w.wc.release(ctx)
 		w.wc = nil
 	}
-}
-
-// durable commits what is open and makes the commits from here on, and so every one before
-// them, durable (writeConn); nothing to do unless the writer began as a first import.
-func (w *writer) durable(ctx context.Context) error {
-	if !w.wc.first {
-		return nil
-	}
-	if err := w.commit(ctx); err != nil {
-		return err
-	}
-	if err := w.wc.durable(ctx); err != nil {
-		return err
-	}
-	return w.begin(ctx)
 }
 
 // begin opens the next transaction and prepares the statements on it.
@@ -463,10 +447,6 @@ func (w *writer) delReject(ctx context.Context, rel string) error {
 // finish removes the entries whose files vanished (after all moves had their chance to claim
 // them, so a move is never reported as a removal too) and commits.
 func (w *writer) finish(ctx context.Context) error {
-	// Whatever follows commits last, and durably: the reconcile reports done only after.
-	if err := w.durable(ctx); err != nil {
-		return err
-	}
 	vanished := w.p.vanished
 	if w.p.full {
 		var err error
