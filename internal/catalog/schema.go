@@ -37,6 +37,11 @@ func (c *Catalog) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+	if version == 0 {
+		if err := c.setPageSize(ctx); err != nil {
+			return fmt.Errorf("page size: %w", err)
+		}
+	}
 	for v := version + 1; v <= len(migrations); v++ {
 		if err := c.migrateTo(ctx, v); err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
@@ -48,6 +53,28 @@ func (c *Catalog) migrate(ctx context.Context) error {
 	}
 	if version == 0 {
 		c.log.Info("catalog created", "path", c.path, "schema", len(migrations))
+	}
+	return nil
+}
+
+// pageSize is a new catalog's page size. A news article's row (about 5 KB, mostly its
+// content) then fits in one page; with SQLite's default of 4 KB, the columns stored after the
+// content (authors, categories, seq, language, ...) sat in overflow pages, which every feed
+// and archive query walked to read an entry without its content. Older catalogs keep theirs.
+const pageSize = 16384
+
+// setPageSize gives a new, empty catalog pageSize. A database in WAL mode cannot change its
+// page size, so the change goes through rollback-journal mode, on one connection.
+func (c *Catalog) setPageSize(ctx context.Context) error {
+	conn, err := c.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, q := range []string{"PRAGMA journal_mode=DELETE", "PRAGMA page_size=" + strconv.Itoa(pageSize), "VACUUM", "PRAGMA journal_mode=WAL"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
 	}
 	return nil
 }

@@ -250,3 +250,37 @@ func TestOpenOldCatalog(t *testing.T) {
 		})
 	}
 }
+
+// A new catalog has pageSize pages, in WAL mode; an older one keeps the page size it has.
+func TestPageSize(t *testing.T) {
+	e := newEnv(t)
+	e.cat.Close()
+	e.cat = nil
+	old := filepath.Join(t.TempDir(), "old.db")
+	oldCatalog(t, old, len(migrations)-1, "")
+	cfg := e.cfg
+	cfg.Path = old
+	c, err := Open(e.ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	for path, want := range map[string]int{e.db: pageSize, old: 4096} {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var size int
+		var mode string
+		if err := db.QueryRow("PRAGMA page_size").Scan(&size); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if size != want || mode != "wal" {
+			t.Errorf("%s: page size %d in %s mode, want %d in wal", filepath.Base(path), size, mode, want)
+		}
+	}
+}
