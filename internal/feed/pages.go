@@ -203,9 +203,21 @@ const (
 // Page renders articles/<slug>.html for one entry. It renders removed entries too: whether
 // to serve them is the server's decision.
 func (r *Renderer) Page(e catalog.Entry) (File, error) {
-	it, err := r.prepare(&e, true)
+	d, slug, err := r.articleData(&e)
 	if err != nil {
 		return File{}, err
+	}
+	var b bytes.Buffer
+	b.Grow(len(d.Entry.Content) + len(d.Entry.Summary) + pageOverhead)
+	writeArticle(&b, &d)
+	return File{Name: PageName(slug), ContentType: ContentTypeHTML, Body: b.Bytes()}, nil
+}
+
+// articleData is what article.html shows for e, and e's slug.
+func (r *Renderer) articleData(e *catalog.Entry) (pageData, string, error) {
+	it, err := r.prepare(e, true)
+	if err != nil {
+		return pageData{}, "", err
 	}
 	title := it.title
 	if title == "" {
@@ -218,11 +230,7 @@ func (r *Renderer) Page(e catalog.Entry) (File, error) {
 	d.Canonical = it.link
 	pe := r.pageEntry(&it, d.Lang)
 	d.Entry = &pe
-	body, err := r.execute("article.html", &d, len(pe.Content)+len(pe.Summary)+pageOverhead)
-	if err != nil {
-		return File{}, err
-	}
-	return File{Name: PageName(it.slug), ContentType: ContentTypeHTML, Body: body}, nil
+	return d, it.slug, nil
 }
 
 // pageOverhead is about what an article page adds to its content and summary (head, nav,
