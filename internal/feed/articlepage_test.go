@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"html/template"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +141,26 @@ func FuzzArticle(f *testing.F) {
 		d.Feeds = feedLinks{RSS: link, Atom: link, JSON: link}
 		checkArticle(t, r, &d)
 	})
+}
+
+// newsEntry is an article as a newsroom writes most of them: a dozen paragraphs of text with
+// no link or image to resolve, so that the page itself, not resolveHTML, is what is measured.
+func newsEntry() catalog.Entry {
+	e := bigEntries(1)[0]
+	para := "<p>The council voted on Tuesday to extend the city's night bus service to the harbour district, after a year in which ridership on the late routes rose by almost a third.</p>\n"
+	e.ContentHTML = strings.Repeat(para, 5000/len(para)+1)
+	return e
+}
+
+// BenchmarkPageNews renders the page of newsEntry, as a cold build renders one per article.
+func BenchmarkPageNews(b *testing.B) {
+	r := newTestRenderer(b)
+	e := newsEntry()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(e.ContentHTML)))
+	for b.Loop() {
+		if _, err := r.Page(e); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
