@@ -32,7 +32,6 @@ func checkPage(t *testing.T, r *Renderer, e catalog.Entry) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkArticle(t, r, &d)
 	page, err := r.Page(e)
 	if err != nil {
 		t.Fatal(err)
