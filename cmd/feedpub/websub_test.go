@@ -318,7 +318,11 @@ func TestWebSubBuiltInHub(t *testing.T) {
 		t.Fatalf("unsubscribe: %d %s", code, body)
 	}
 	waitFor(t, 5*time.Second, "unsubscribe verified", func() bool { return sub.nVerified() == 2 })
-	time.Sleep(200 * time.Millisecond) // the verification's answer is applied after it is read
+	// The verification's answer is applied after it is read: wait until the hub counts it.
+	waitFor(t, 5*time.Second, "subscription gone from /metrics", func() bool {
+		v, _ := scrape(t, d).Value("feedpub_websub_subscriptions", "topic", self)
+		return v == 0
+	})
 	drop(t, dir, "later.txt", []byte("Later news\n\nNobody is told."))
 	waitFor(t, 5*time.Second, "the feed with the later article", func() bool { return hasTitle(d.feed("/atom.xml"), "Later news") })
 	time.Sleep(500 * time.Millisecond)
