@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"encoding/xml"
 	"strings"
 	"unicode/utf8"
 
@@ -25,54 +26,16 @@ func (w *xmlWriter) indent(depth int) {
 	}
 }
 
-// text writes s escaped as encoding/xml escapes text and attribute values: markup characters,
-// both quotes and the three whitespace controls as references, and every rune XML cannot carry
-// (or a byte that is not UTF-8) as U+FFFD.
+// text writes s as encoding/xml writes text and attribute values, with its own EscapeText;
+// plain ASCII, which needs no escaping, is written without the copy EscapeText's []byte takes.
 func (w *xmlWriter) text(s string) {
-	last := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\'' && c != '&' && c != '<' && c != '>' {
-			i++
-			continue
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>' {
+			xml.EscapeText(&w.b, []byte(s)) // never fails: w.b is a bytes.Buffer
+			return
 		}
-		r, width := rune(c), 1
-		if c >= utf8.RuneSelf {
-			r, width = utf8.DecodeRuneInString(s[i:])
-		}
-		var esc string
-		switch r {
-		case '"':
-			esc = "&#34;"
-		case '\'':
-			esc = "&#39;"
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\t':
-			esc = "&#x9;"
-		case '\n':
-			esc = "&#xA;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			if !(r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) ||
-				r == utf8.RuneError && width == 1 {
-				esc = "\uFFFD"
-				break
-			}
-			i += width
-			continue
-		}
-		w.b.WriteString(s[last:i])
-		w.b.WriteString(esc)
-		i += width
-		last = i
 	}
-	w.b.WriteString(s[last:])
+	w.b.WriteString(s) // plain ASCII, the common case, needs no copy
 }
 
 // element writes <name>s</name> on a line at depth.
