@@ -113,9 +113,10 @@ func (w *pageWalk) finish(err error) (written int, _ error) {
 const defaultImportTick = 100 * time.Millisecond
 
 // pagesDuringImport begins the pages of a first write of the static copy while the catalog
-// imports: every importTick (100 ms) the walk takes the entries the import committed since. It applies
-// only with Config.PagesDuringImport, before the first render, and only where the pages are written in the foreground and
-// every page is to be offered (an empty output, or one written with other settings). stop ends
+// imports: every importTick (100 ms) the walk takes the entries the import committed since.
+// It applies only with Config.PagesDuringImport, before the first render, where the pages are
+// written in the foreground and every page is to be offered (an empty output, or one written
+// with other settings). stop ends
 // the walking; with keep, the walk is left for the render that follows (writeOut), which walks
 // the rest, else the walk is abandoned and the next write starts over. Pages are written as
 // they would be by the render: staged until the output's Flush, so none is visible before the
@@ -131,18 +132,9 @@ func (p *Publisher) pagesDuringImport(ctx context.Context) (stop func(keep bool)
 	if !v.cfg.PagesDuringImport {
 		return noop
 	}
-	out, bg := p.output()
-	if bg != nil {
-		return noop // written by its own loop, from the render's job
-	}
-	if out == nil && v.cfg.Out != "" {
-		if err := p.claimLocked(v.cfg); err != nil {
-			return noop // the render reports it
-		}
-		out = p.dir
-	}
-	if out == nil {
-		return noop
+	out, bg, err := p.outputLocked(v)
+	if err != nil || out == nil || bg != nil {
+		return noop // none, refused (the render reports it), or written by its own loop
 	}
 	p.outMu.Lock()
 	since, full, err := p.outState(ctx, out, v, math.MaxInt64)

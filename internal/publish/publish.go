@@ -233,6 +233,20 @@ func (p *Publisher) output() (Output, *background) {
 	return p.out, p.bg
 }
 
+// outputLocked is where a render under v writes: the Output SetOutput gave (bg set when it
+// is written in the background), else the directory cfg.Out, claimed on first use, else none.
+// Called with renderMu held.
+func (p *Publisher) outputLocked(v view) (Output, *background, error) {
+	out, bg := p.output()
+	if out == nil && v.cfg.Out != "" {
+		if err := p.claimLocked(v.cfg); err != nil {
+			return nil, nil, err
+		}
+		out = p.dir
+	}
+	return out, bg, nil
+}
+
 // SetConfig replaces the site settings (SIGHUP); the next Render uses them.
 func (p *Publisher) SetConfig(cfg Config) error {
 	if cfg.FeedSize < 1 {
@@ -348,12 +362,9 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	if ntf != nil {
 		defer p.offerFeeds(ctx, v, ntf, all, st.Seq)
 	}
-	out, bg := p.output()
-	if out == nil && v.cfg.Out != "" {
-		if err := p.claimLocked(v.cfg); err != nil {
-			return rep, err
-		}
-		out = p.dir
+	out, bg, err := p.outputLocked(v)
+	if err != nil {
+		return rep, err
 	}
 	switch {
 	case bg != nil:
