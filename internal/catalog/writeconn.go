@@ -52,8 +52,9 @@ func (wc *writeConn) cache(ctx context.Context, kib int) error {
 	return nil
 }
 
-// release shrinks the connection's cache back to a reader's, which frees the pages beyond it,
-// and puts it back in the pool; one that cannot be shrunk is discarded instead.
+// release shrinks the connection's cache back to a reader's, so that as a reader it fills no
+// more than one (the memory it already took stays with the process, see above), and puts it
+// back in the pool; one that cannot be shrunk is discarded instead.
 func (wc *writeConn) release(ctx context.Context) {
 	if wc.cache(context.WithoutCancel(ctx), readCacheKiB) != nil {
 		wc.discard()
