@@ -84,6 +84,7 @@ type Catalog struct {
 	path      string // the SQLite file, absolute
 	authority string
 	db        *sql.DB
+	stmts     stmts // prepared once (stmts.go)
 	lock      *os.File
 	log       *slog.Logger
 	now       func() time.Time
@@ -213,7 +214,11 @@ func (c *Catalog) ReleaseMemory() {
 
 // Close closes the database and releases the lock.
 func (c *Catalog) Close() error {
+	serr := c.stmts.close()
 	err := c.db.Close()
+	if err == nil {
+		err = serr
+	}
 	if c.lock != nil {
 		// Closing the descriptor drops the flock.
 		if lerr := c.lock.Close(); err == nil {

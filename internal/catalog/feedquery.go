@@ -89,7 +89,7 @@ func (c *Catalog) FeedLatest(ctx context.Context, key string, n, textBytes int) 
 	FROM feed_entries fe JOIN entries e ON e.row = fe.row
 	WHERE fe.feed = ? AND fe.gone = 0 ORDER BY fe.published DESC, fe.id LIMIT ?`
 	if textBytes <= 0 {
-		return c.members(ctx, what, `SELECT `+memberCols+from, key, n)
+		return c.members(ctx, what, n, true, `SELECT `+memberCols+from, key, n)
 	}
 	// The sizes first (from the record headers: no text is read), then the texts that fit.
 	rows, err := c.db.QueryContext(ctx, `SELECT e.row, octet_length(e.content_html)`+from, key, n)
@@ -118,30 +118,51 @@ func (c *Catalog) FeedLatest(ctx context.Context, key string, n, textBytes int) 
 		text = "CASE WHEN e.row IN (" + strings.TrimSuffix(strings.Repeat("?,", len(fit)), ",") + ") THEN e.content_html ELSE '' END"
 	}
 	cols := strings.Replace(memberCols, "e.content_html", text+" AS content_html", 1)
-	return c.members(ctx, what, `SELECT `+cols+from, append(fit, key, n)...)
+	return c.members(ctx, what, n, true, `SELECT `+cols+from, append(fit, key, n)...)
 }
 
 // stubCols are memberCols without the content, which archive pages do not carry.
-var stubCols = strings.Replace(memberCols, "e.content_html", "'' AS content_html", 1)
+var stubCols = strings.Replace(memberCols, "e.content_html, ", "", 1)
+
+// feedRangeQuery is FeedRange's statement, prepared once per connection (Catalog.stmt): a
+// cold build runs it for every archive page of every feed.
+var feedRangeQuery = `SELECT ` + stubCols + `
+	FROM feed_entries fe JOIN entries e ON e.row = fe.row
+	WHERE fe.feed = ? AND fe.ord >= ? AND fe.ord < ? AND fe.gone = 0 ORDER BY fe.ord DESC`
 
 // FeedRange returns the members of feed key with ordinals in [lo, hi), newest ordinal first:
 // one archive page. ContentHTML is left empty: archive pages do not carry it, and reading it
 // would be most of the query's I/O.
 func (c *Catalog) FeedRange(ctx context.Context, key string, lo, hi int64) ([]Entry, error) {
-	return c.members(ctx, fmt.Sprintf("feed %q ordinals %d-%d", key, lo, hi), `SELECT `+stubCols+`
-	FROM feed_entries fe JOIN entries e ON e.row = fe.row
-	WHERE fe.feed = ? AND fe.ord >= ? AND fe.ord < ? AND fe.gone = 0 ORDER BY fe.ord DESC`, key, lo, hi)
+	what := fmt.Sprintf("feed %q ordinals %d-%d", key, lo, hi)
+	st, err := c.stmts.get(ctx, c.db, feedRangeQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	rows, err := st.QueryContext(ctx, key, lo, hi)
+	return scanMembers(rows, err, what, int(max(hi-lo, 0)), false)
 }
 
-func (c *Catalog) members(ctx context.Context, what, q string, args ...any) ([]Entry, error) {
+// members runs q and scans its rows, with their content or without (stubCols).
+func (c *Catalog) members(ctx context.Context, what string, n int, content bool, q string, args ...any) ([]Entry, error) {
 	rows, err := c.db.QueryContext(ctx, q, args...)
+	return scanMembers(rows, err, what, n, content)
+}
+
+// scanMembers scans the rows of a query that returned err, at most n of them (which sizes the
+// slice up front: an Entry is large, and growing to a hundred copied twice as many).
+func scanMembers(rows *sql.Rows, err error, what string, n int, content bool) ([]Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Entry
+	if n > 0 {
+		out = make([]Entry, 0, min(n, 1024))
+	}
+	sc := newEntryScanner(content)
 	for rows.Next() {
-		e, err := scanEntry(rows)
+		e, err := sc.scan(rows)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
@@ -149,6 +170,9 @@ func (c *Catalog) members(ctx context.Context, what, q string, args ...any) ([]E
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(out) == 0 {
+		return nil, nil // as before the slice was sized up front
 	}
 	return out, nil
 }

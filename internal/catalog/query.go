@@ -3,9 +3,9 @@ package catalog
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -19,33 +19,73 @@ const entryCols = `id, slug, path, title, summary, content_html, authors, catego
 const visible = `held_until IS NULL`
 
 func scanEntry(s interface{ Scan(...any) error }) (Entry, error) {
-	var e Entry
-	var authors, categories string
-	var published, updated, firstSeen int64
-	var offset sql.NullInt64
-	if err := s.Scan(&e.ID, &e.Slug, &e.Path, &e.Title, &e.Summary, &e.ContentHTML, &authors,
-		&categories, &published, &updated, &firstSeen, &e.Removed, &e.Seq, &e.Language, &offset); err != nil {
+	return newEntryScanner(true).scan(s)
+}
+
+// entryScanner reads entryCols rows. Its destinations are made once for all the rows of a
+// query rather than escaping to the heap for every row, and the zones of the offsets it has
+// met are kept, as entries of a feed mostly share one or two.
+type entryScanner struct {
+	e                             Entry
+	authors, categories           string
+	published, updated, firstSeen int64
+	offset                        sql.NullInt64
+	dest                          []any
+	zones                         []zone // each offset met
+}
+
+type zone struct {
+	offset int
+	loc    *time.Location
+}
+
+// newEntryScanner reads entryCols, or without content those columns but content_html
+// (stubCols): every column read costs the driver three calls that each take the
+// connection's mutex.
+func newEntryScanner(content bool) *entryScanner {
+	s := &entryScanner{}
+	s.dest = []any{&s.e.ID, &s.e.Slug, &s.e.Path, &s.e.Title, &s.e.Summary, &s.e.ContentHTML, &s.authors,
+		&s.categories, &s.published, &s.updated, &s.firstSeen, &s.e.Removed, &s.e.Seq, &s.e.Language, &s.offset}
+	if !content {
+		s.dest = slices.Delete(s.dest, 5, 6)
+	}
+	return s
+}
+
+// scan reads the row r is on.
+func (s *entryScanner) scan(r interface{ Scan(...any) error }) (Entry, error) {
+	s.e = Entry{}
+	if err := r.Scan(s.dest...); err != nil {
 		return Entry{}, err
 	}
-	if offset.Valid {
-		e.PublishedZone = time.FixedZone("", int(offset.Int64))
+	e := s.e
+	if s.offset.Valid {
+		e.PublishedZone = s.zone(int(s.offset.Int64))
 	}
-	if err := json.Unmarshal([]byte(authors), &e.Authors); err != nil {
+	var err error
+	if e.Authors, err = decodeAuthors(s.authors); err != nil {
 		return Entry{}, fmt.Errorf("entry %s authors: %w", e.ID, err)
 	}
-	if err := json.Unmarshal([]byte(categories), &e.Categories); err != nil {
+	if e.Categories, err = decodeCategories(s.categories); err != nil {
 		return Entry{}, fmt.Errorf("entry %s categories: %w", e.ID, err)
 	}
-	if len(e.Authors) == 0 {
-		e.Authors = nil
-	}
-	if len(e.Categories) == 0 {
-		e.Categories = nil
-	}
-	e.Published = unix(published)
-	e.Updated = unix(updated)
-	e.FirstSeen = unix(firstSeen)
+	e.Published = unix(s.published)
+	e.Updated = unix(s.updated)
+	e.FirstSeen = unix(s.firstSeen)
 	return e, nil
+}
+
+// zone is time.FixedZone("", offset), made once per offset: a Location is never modified
+// after it is made, so entries may share one.
+func (s *entryScanner) zone(offset int) *time.Location {
+	for _, z := range s.zones {
+		if z.offset == offset {
+			return z.loc
+		}
+	}
+	loc := time.FixedZone("", offset)
+	s.zones = append(s.zones, zone{offset, loc})
+	return loc
 }
 
 func unix(s int64) time.Time { return time.Unix(s, 0).UTC() }
@@ -66,8 +106,9 @@ func (c *Catalog) Latest(ctx context.Context, n int) ([]Entry, error) {
 	}
 	defer rows.Close()
 	out := make([]Entry, 0, min(n, 1024))
+	sc := newEntryScanner(true)
 	for rows.Next() {
-		e, err := scanEntry(rows)
+		e, err := sc.scan(rows)
 		if err != nil {
 			return nil, fmt.Errorf("latest %d entries: %w", n, err)
 		}
@@ -106,8 +147,9 @@ func (c *Catalog) Each(ctx context.Context, sinceSeq int64, fn func(Entry) error
 		return fmt.Errorf("entries since seq %d: %w", sinceSeq, err)
 	}
 	defer rows.Close()
+	sc := newEntryScanner(true)
 	for rows.Next() {
-		e, err := scanEntry(rows)
+		e, err := sc.scan(rows)
 		if err != nil {
 			return fmt.Errorf("entries since seq %d: %w", sinceSeq, err)
 		}
