@@ -634,3 +634,52 @@ func TestCleanTextForXML(t *testing.T) {
 		}
 	}
 }
+
+// cleanValidBytewise is cleanValid as it was before its eight-byte skip: the reference.
+func cleanValidBytewise(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if byteClass[c]&classLook == 0 {
+			continue
+		}
+		switch {
+		case c < utf8.RuneSelf:
+			return cleanFrom(s, i)
+		case c == 0xC2:
+			if i+1 < len(s) && s[i+1] <= 0x9F {
+				return cleanFrom(s, i)
+			}
+		case i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE:
+			return cleanFrom(s, i)
+		}
+	}
+	return s
+}
+
+func TestPlainASCII8(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := range 8 {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			want := c >= 0x20 && c <= 0x7E
+			if got := plainASCII8(string(b)); got != want {
+				t.Errorf("plainASCII8 with %#x at %d = %v", c, pos, got)
+			}
+		}
+	}
+}
+
+func FuzzCleanValid(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text, long enough for a word or two", "a\r\nb\rc\x00d\uFFFEe\u0085h and more text after it",
+		"tab\tand\nnewline in a line of text\x7f", "東京 naïve café \u2028 text", "12345678\x0112345678"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		if got, want := cleanValid(s, 0), cleanValidBytewise(s); got != want {
+			t.Errorf("cleanValid(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

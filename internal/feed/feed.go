@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -113,12 +112,51 @@ type Renderer struct {
 	iconURL string // "" without Site.Icon
 }
 
-// langRE is a loose BCP 47 shape check: enough to keep garbage out of xml:lang and <html lang>.
-var langRE = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+// langShape is a loose BCP 47 shape check, ^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$: enough to
+// keep garbage out of xml:lang and <html lang>. It is written out rather than a regexp because
+// every entry of every page is checked (TestLangShape holds it to the expression).
+func langShape(s string) bool {
+	n := 0 // length of the current subtag
+	first := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-':
+			if n == 0 {
+				return false
+			}
+			n, first = 0, false
+			continue
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && !first:
+		default:
+			return false
+		}
+		if n++; n > 8 {
+			return false
+		}
+	}
+	return n > 0
+}
 
-// emailRE is the shape Atom's schema requires of <email> (".+@.+"), without spaces or the
-// parentheses that would break RSS's "email (Name)".
-var emailRE = regexp.MustCompile(`^[^\s@()<>]+@[^\s@()<>]+$`)
+// emailShape is the shape Atom's schema requires of <email> (".+@.+"), without spaces or the
+// parentheses that would break RSS's "email (Name)": ^[^\s@()<>]+@[^\s@()<>]+$, written out
+// as langShape is (TestEmailShape holds it to the expression).
+func emailShape(s string) bool {
+	at := -1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '@':
+			if at >= 0 {
+				return false
+			}
+			at = i
+		case ' ', '\t', '\n', '\f', '\r', '(', ')', '<', '>':
+			return false
+		}
+	}
+	return at > 0 && at < len(s)-1
+}
 
 // BaseURL checks a base URL and returns it in the form links are made from: an absolute
 // http(s) URL without user, query or fragment, its path ending in "/". It is the one judge of
@@ -193,7 +231,7 @@ func New(site Site) (*Renderer, error) {
 	if len(hubs) > 0 {
 		site.Hubs = hubs
 	}
-	if site.Language != "" && !langRE.MatchString(site.Language) {
+	if site.Language != "" && !langShape(site.Language) {
 		return nil, fmt.Errorf("feed: language %q is not a BCP 47 tag", site.Language)
 	}
 	// The Atom id must be an absolute IRI that never changes; using a link would tie the
@@ -220,7 +258,7 @@ func New(site Site) (*Renderer, error) {
 		r.iconURL = site.BaseURL + NameIcon
 	}
 
-	if site.Author.Email != "" && !emailRE.MatchString(site.Author.Email) {
+	if site.Author.Email != "" && !emailShape(site.Author.Email) {
 		return nil, fmt.Errorf("feed: site author e-mail %q is not an address", site.Author.Email)
 	}
 	switch site.FeedID {
@@ -343,7 +381,7 @@ func (r *Renderer) prepare(e *catalog.Entry, content bool) (item, error) {
 	for _, a := range e.Authors {
 		a.Name = strings.TrimSpace(article.CleanText(a.Name))
 		a.Email = strings.TrimSpace(article.CleanText(a.Email))
-		if !emailRE.MatchString(a.Email) {
+		if !emailShape(a.Email) {
 			a.Email = "" // Atom's schema rejects anything without an @; the name still stands
 		}
 		if a.Name == "" && a.Email == "" {
@@ -387,7 +425,7 @@ func (r *Renderer) entryLanguage(e *catalog.Entry) string {
 	if lang == "" {
 		lang = article.DetectLanguageFor(e.Title+"\n"+e.Summary, r.site.Language)
 	}
-	if lang == "" || !langRE.MatchString(lang) ||
+	if lang == "" || !langShape(lang) ||
 		(!strings.Contains(lang, "-") && article.SameLanguage(lang, r.site.Language)) {
 		return r.site.Language
 	}

@@ -48,26 +48,38 @@ func writeHTMLURL(b *bytes.Buffer, s string) {
 		s = "#ZgotmplZ"
 	}
 	const hex = "0123456789abcdef"
+	written := 0 // s[:written] is out; the bytes after it up to i are copied as they are
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-			b.WriteByte(c)
-		case strings.IndexByte("!#$*,/:;=?@[]-._~", c) >= 0:
-			b.WriteByte(c)
-		case c == '&':
+		if urlKeep[c] || (c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2])) {
+			continue
+		}
+		b.WriteString(s[written:i])
+		written = i + 1
+		switch c {
+		case '&':
 			b.WriteString("&amp;")
-		case c == '+':
+		case '+':
 			b.WriteString("&#43;")
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b.WriteByte(c)
 		default:
 			b.WriteByte('%')
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&0xF])
 		}
 	}
+	b.WriteString(s[written:])
 }
+
+// urlKeep marks the bytes a URL attribute carries as they are: what html/template's URL
+// normalizer leaves alone and its attribute escaper does not touch. Runs of them are written
+// with one copy; a byte-wise switch was a tenth of an article page's time.
+var urlKeep = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$*,/:;=?@[]-._~", byte(c)) >= 0
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

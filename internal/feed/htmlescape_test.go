@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"html/template"
+	"regexp"
 	"testing"
 	"time"
 
@@ -75,4 +76,50 @@ func FuzzEntryList(f *testing.F) {
 		}
 		checkEntryList(t, r, []item{it}, "en")
 	})
+}
+
+// langShapeRE is the expression langShape is written from.
+var langShapeRE = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+
+func checkLangShape(t *testing.T, s string) {
+	if got, want := langShape(s), langShapeRE.MatchString(s); got != want {
+		t.Errorf("langShape(%q) = %v, the expression says %v", s, got, want)
+	}
+}
+
+func TestLangShape(t *testing.T) {
+	for _, s := range []string{"", "en", "en-US", "ko-KR", "zh-Hant-TW", "x", "abcdefgh", "abcdefghi", "en-",
+		"-en", "en--US", "e1", "1en", "en-1", "en-12345678", "en-123456789", "en_US", "en US", "é", "en-US\n", "sr-Latn-RS-1994"} {
+		checkLangShape(t, s)
+	}
+}
+
+func FuzzLangShape(f *testing.F) {
+	for _, s := range []string{"en-US", "en--", "zh-Hant-TW-abcdefghi", "1"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkLangShape)
+}
+
+// emailShapeRE is the expression emailShape is written from.
+var emailShapeRE = regexp.MustCompile(`^[^\s@()<>]+@[^\s@()<>]+$`)
+
+func checkEmailShape(t *testing.T, s string) {
+	if got, want := emailShape(s), emailShapeRE.MatchString(s); got != want {
+		t.Errorf("emailShape(%q) = %v, the expression says %v", s, got, want)
+	}
+}
+
+func TestEmailShape(t *testing.T) {
+	for _, s := range []string{"", "a@b", "@b", "a@", "a@@b", "a@b@c", "a b@c", "a@b\n", "a(b)@c", "<a@b>",
+		"ü@例え.jp", "\xff@\xfe", "a\v@b", "a@b.c\t"} {
+		checkEmailShape(t, s)
+	}
+}
+
+func FuzzEmailShape(f *testing.F) {
+	for _, s := range []string{"alice@example.org", "a@b@c", "x\f@y"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkEmailShape)
 }
