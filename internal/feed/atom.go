@@ -101,6 +101,6 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		xs[i] = x
 	}
 	af.Entries = nil
-	out.Entries = atomEntries(xs, docSize(items, true))
-	return marshalXML(out, len(out.Entries)+headSize)
+	out.Entries = []byte(itemsMark)
+	return marshalSpliced(out, docSize(items, true), func(w *xmlWriter) { w.atomEntries(xs) })
 }

@@ -23,6 +23,13 @@ var entryListTemplate = template.Must(template.New("list").Parse(`
 </li>
 {{- end}}`))
 
+// entryList is the list writeEntries writes, as the template's List.
+func entryList(items []item, lang string) template.HTML {
+	var b bytes.Buffer
+	writeEntries(&b, items, lang)
+	return template.HTML(b.String())
+}
+
 func checkEntryList(t *testing.T, r *Renderer, items []item, lang string) {
 	t.Helper()
 	pes := make([]pageEntry, len(items))

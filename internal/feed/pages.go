@@ -31,7 +31,7 @@ type pageData struct {
 	SiteDescription string
 	HomeURL         string
 	Feeds           feedLinks
-	List            template.HTML // index only: its entries, as entryList writes them
+	List            template.HTML // index only, for the template (writeIndex writes the entries itself)
 	Entry           *pageEntry    // article only
 	Heading         string        // index only: the feed's title
 	Older, Newer    string        // index only: the neighbouring archive pages (Newer may be the index)
@@ -123,6 +123,15 @@ func (r *Renderer) pageEntry(it *item, lang string) pageEntry {
 }
 
 func (r *Renderer) index(ci *chanInfo, items []item, related []Related) ([]byte, error) {
+	d := r.indexData(ci, related)
+	var b bytes.Buffer
+	b.Grow(entriesSize(items) + indexOverhead)
+	writeIndex(&b, &d, items)
+	return b.Bytes(), nil
+}
+
+// indexData is what index.html shows of ci, its list aside.
+func (r *Renderer) indexData(ci *chanInfo, related []Related) pageData {
 	d := r.pageData(ci.title, r.site.Language)
 	d.Heading, d.FeedTitle = ci.title, ci.title
 	if ci.dir == "" {
@@ -147,52 +156,10 @@ func (r *Renderer) index(ci *chanInfo, items []item, related []Related) ([]byte,
 		}
 		d.Related = append(d.Related, pageLink{Title: t, URL: r.site.BaseURL + escapeDir(Dir(rel.Kind, rel.Slug))})
 	}
-	d.List = entryList(items, d.Lang)
-	return r.execute("index.html", &d, len(d.List)+indexOverhead)
+	return d
 }
 
-// entryList is the <li> of each entry of an index page in language lang, each on a line of
-// its own, escaped as html/template would have (htmlescape.go).
-func entryList(items []item, lang string) template.HTML {
-	w := wordsFor(lang)
-	n := 0
-	for i := range items {
-		n += len(items[i].title) + len(items[i].summary) + len(items[i].link) + entryOverhead
-	}
-	var b bytes.Buffer
-	b.Grow(n)
-	for i := range items {
-		it := &items[i]
-		b.WriteString("\n<li")
-		if it.lang != lang && it.lang != "" {
-			b.WriteString(` lang="`)
-			writeHTMLText(&b, it.lang)
-			b.WriteByte('"')
-		}
-		b.WriteString(">\n<h2><a href=\"")
-		writeHTMLURL(&b, it.link)
-		b.WriteString(`">`)
-		writeHTMLText(&b, it.title)
-		b.WriteString("</a></h2>\n<p class=\"meta\">")
-		b.WriteString(string(newPageTime(it.published, it.zone, w).Element()))
-		if len(it.authors) > 0 {
-			if byline := w.byline(authorNames(it.authors)); byline != "" {
-				b.WriteString(" · ")
-				writeHTMLText(&b, byline)
-			}
-		}
-		b.WriteString("</p>")
-		if it.summary != "" {
-			b.WriteString("\n<p>")
-			writeHTMLText(&b, it.summary)
-			b.WriteString("</p>")
-		}
-		b.WriteString("\n</li>")
-	}
-	return template.HTML(b.String())
-}
-
-// entryOverhead is about what entryList adds to an entry's title, summary and link (markup,
+// entryOverhead is about what writeEntries adds to an entry's title, summary and link (markup,
 // date, byline, escaping), and indexOverhead what the index page adds to its list: the
 // buffers are sized once instead of doubling their way up.
 const (
@@ -237,13 +204,3 @@ func (r *Renderer) articleData(e *catalog.Entry) (pageData, string, error) {
 // meta, footer, escaping): sized from it, the page's buffer is allocated once instead of
 // doubling its way up, which was a third of a cold build's allocations.
 const pageOverhead = 3 << 10
-
-// execute runs template name; sizeHint, if known, is the expected output size.
-func (r *Renderer) execute(name string, d *pageData, sizeHint int) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(sizeHint)
-	if err := r.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}

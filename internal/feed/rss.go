@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"math"
 	"strings"
 	"time"
@@ -141,7 +142,7 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 		xs[i] = x
 	}
 	ch.Items = nil
-	out.Items = rssItems(xs, docSize(items, false))
+	out.Items = []byte(itemsMark)
 	doc := &rssDoc{
 		RssFeedXml: feeds.RssFeedXml{Version: "2.0", ContentNamespace: nsContent},
 		AtomNS:     nsAtom,
@@ -151,7 +152,7 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 	if ci.archive {
 		doc.FHNS = nsFH
 	}
-	return marshalXML(doc, len(out.Items)+headSize)
+	return marshalSpliced(doc, docSize(items, false), func(w *xmlWriter) { w.rssItems(xs) })
 }
 
 // atomLinks are a document's self and RFC 5005 links, as atom:link elements of type typ, and
@@ -172,16 +173,40 @@ func atomLinks(l links, typ string, hubs []string) []rssAtomLink {
 // marshalXML writes the document with gorilla's layout: XML declaration and two-space indent.
 // size is about the size of the document, so its buffer grows once.
 func marshalXML(v any, size int) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(size)
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
+	return marshalSpliced(v, size, nil)
+}
+
+// itemsMark is what a document's ",innerxml" items field holds while encoding/xml writes the
+// rest: a comment, which encoding/xml never writes itself, and whose "<" any text or attribute
+// value would carry escaped, so it is found only where the field is.
+const itemsMark = "<!--feedpub:items-->"
+
+// marshalSpliced writes the document v with gorilla's layout (XML declaration and two-space
+// indent), with what write writes in place of the itemsMark its items field holds (unless
+// write is nil: a document without one). size is about the size of the whole document, so its
+// buffer grows once.
+func marshalSpliced(v any, size int, write func(w *xmlWriter)) ([]byte, error) {
+	var w xmlWriter
+	w.b.Grow(size)
+	w.b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&w.b)
 	enc.Indent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	w.b.WriteByte('\n')
+	if write == nil {
+		return w.b.Bytes(), nil
+	}
+	at := bytes.LastIndex(w.b.Bytes(), []byte(itemsMark))
+	if at < 0 {
+		return nil, errors.New("feed: the items field was not written")
+	}
+	tail := string(w.b.Bytes()[at+len(itemsMark):]) // the closing tags: a few bytes
+	w.b.Truncate(at)
+	write(&w)
+	w.b.WriteString(tail)
+	return w.b.Bytes(), nil
 }
 
 // headSize is about what a feed document holds besides its items.

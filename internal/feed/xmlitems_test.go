@@ -50,17 +50,23 @@ func encodeIndented(t *testing.T, v any) string {
 	return b.String()
 }
 
+func xmlBytes(write func(w *xmlWriter)) []byte {
+	var w xmlWriter
+	write(&w)
+	return w.b.Bytes()
+}
+
 func checkXMLItems(t *testing.T, rss []*rssItem, atom []*atomEntry) {
 	t.Helper()
 	var ro rssOracle
 	var rs rssSpliced
 	ro.Channel.Title, rs.Channel.Title = "t", "t"
-	ro.Channel.Items, rs.Channel.Items = rss, rssItems(rss, 0)
+	ro.Channel.Items, rs.Channel.Items = rss, xmlBytes(func(w *xmlWriter) { w.rssItems(rss) })
 	if want, got := encodeIndented(t, &ro), encodeIndented(t, &rs); got != want {
 		t.Errorf("rssItems differs from encoding/xml:\n got %q\nwant %q", got, want)
 	}
 	ao := atomOracle{Title: "t", Entries: atom}
-	as := atomSpliced{Title: "t", Entries: atomEntries(atom, 0)}
+	as := atomSpliced{Title: "t", Entries: xmlBytes(func(w *xmlWriter) { w.atomEntries(atom) })}
 	if want, got := encodeIndented(t, &ao), encodeIndented(t, &as); got != want {
 		t.Errorf("atomEntries differs from encoding/xml:\n got %q\nwant %q", got, want)
 	}
