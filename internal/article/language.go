@@ -24,7 +24,7 @@ func canonicalLanguage(s string) (string, bool) {
 
 // singleLanguageScripts are the scripts written for one language only, so that the script alone
 // names it. Latin, Cyrillic, Arabic, Devanagari and the like serve many languages and name none.
-var singleLanguageScripts = []struct {
+var singleLanguageScripts = [...]struct {
 	script *unicode.RangeTable
 	lang   string
 }{
@@ -47,7 +47,7 @@ var singleLanguageScripts = []struct {
 // than a sound, so a Korean headline with one English name is still Korean.
 func DetectLanguage(text string) string {
 	var hangul, kana, han, shared int
-	single := make([]int, len(singleLanguageScripts))
+	var single [len(singleLanguageScripts)]int // on the stack: feeds detect per entry per render
 next:
 	for _, r := range text {
 		if r < utf8.RuneSelf {
@@ -72,7 +72,7 @@ next:
 			han += 2
 			continue
 		}
-		for i, s := range singleLanguageScripts {
+		for i, s := range &singleLanguageScripts {
 			if unicode.Is(s.script, r) {
 				single[i]++
 				continue next
@@ -140,7 +140,7 @@ func scriptLanguage(lang string) bool {
 	case "ko", "ja", "zh":
 		return true
 	}
-	for _, s := range singleLanguageScripts {
+	for _, s := range &singleLanguageScripts {
 		if s.lang == primary {
 			return true
 		}

@@ -47,19 +47,19 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		Updated:     updated,
 		Author:      &feeds.Author{Name: r.author.Name, Email: r.author.Email},
 	}
-	for i := range items {
-		it := &items[i]
+	f.Items = gorillaItems(items, func(it *item, gi *feeds.Item) {
+		gi.Link.Rel, gi.Link.Type = "alternate", "text/html"
 		// Id is always set: with an empty Id gorilla would mint a random urn:uuid, a new
 		// identity on every render.
-		f.Items = append(f.Items, &feeds.Item{
+		*gi = feeds.Item{
 			Title:   it.title,
-			Link:    &feeds.Link{Href: it.link, Rel: "alternate", Type: "text/html"},
+			Link:    gi.Link,
 			Id:      it.id,
 			Created: it.published,
 			Updated: it.updated,
 			Content: it.content,
-		})
-	}
+		}
+	})
 	af := (&feeds.Atom{Feed: f}).AtomFeed()
 	af.Id = ci.id // gorilla uses the home page link, which changes when the site moves
 	af.Link = nil
@@ -70,7 +70,15 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		Links:     []feeds.AtomLink{{Href: ci.html.self, Rel: "alternate", Type: "text/html"}},
 		Generator: atomGenerator{URI: generatorURI, Version: r.site.GeneratorVersion, Name: generatorName},
 	}
-	xs := make([]*atomEntry, len(af.Entries))
+	xs, xv := make([]*atomEntry, len(af.Entries)), make([]atomEntry, len(af.Entries))
+	// The items' authors, categories and summaries, allocated together (see gorillaItems).
+	var nAuthors, nCats int
+	for i := range items {
+		nAuthors += len(items[i].authors)
+		nCats += len(items[i].categories)
+	}
+	authors, cats := make([]feeds.AtomAuthor, 0, nAuthors), make([]atomCategory, 0, nCats)
+	summaries := make([]feeds.AtomSummary, len(items))
 	for _, l := range atomLinks(ci.atom, "application/atom+xml", ci.hubs) {
 		out.Links = append(out.Links, feeds.AtomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
 	}
@@ -85,18 +93,28 @@ func (r *Renderer) atom(ci *chanInfo, items []item, updated time.Time) ([]byte, 
 		ae.Author = nil
 		if it.summary != "" {
 			// Declared type="html" as readers expect, so the plain text is escaped as HTML.
-			ae.Summary = &feeds.AtomSummary{Content: it.summaryHTML, Type: "html"}
+			summaries[i] = feeds.AtomSummary{Content: it.summaryHTML, Type: "html"}
+			ae.Summary = &summaries[i]
 		}
-		x := &atomEntry{AtomEntry: ae}
+		x := &xv[i]
+		x.AtomEntry = ae
 		if it.lang != r.site.Language {
 			x.Lang = it.lang
 		}
 		// An entry without authors inherits the feed's, as RFC 4287 section 4.2.1 provides.
-		for _, a := range it.authors {
-			x.Authors = append(x.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Name, Email: a.Email}})
+		if len(it.authors) > 0 {
+			from := len(authors)
+			for _, a := range it.authors {
+				authors = append(authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a.Name, Email: a.Email}})
+			}
+			x.Authors = authors[from:len(authors):len(authors)]
 		}
-		for _, c := range it.categories {
-			x.Categories = append(x.Categories, atomCategory{Term: c})
+		if len(it.categories) > 0 {
+			from := len(cats)
+			for _, c := range it.categories {
+				cats = append(cats, atomCategory{Term: c})
+			}
+			x.Categories = cats[from:len(cats):len(cats)]
 		}
 		xs[i] = x
 	}

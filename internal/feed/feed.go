@@ -316,7 +316,10 @@ func (r *Renderer) items(entries []catalog.Entry, content bool) ([]item, error) 
 		}
 		// What the three formats write alike is made once here.
 		it.publishedStamp = it.published.Format(time.RFC3339)
-		it.updatedStamp = it.updated.Format(time.RFC3339)
+		it.updatedStamp = it.publishedStamp // most entries were never changed
+		if !it.updated.Equal(it.published) {
+			it.updatedStamp = it.updated.Format(time.RFC3339)
+		}
 		it.summaryHTML = escapeHTML(it.summary)
 		if seen[it.id] {
 			return nil, fmt.Errorf("feed: duplicate entry id %q", it.id)
@@ -452,6 +455,9 @@ func firstNonZero(ts ...time.Time) time.Time {
 
 // authorNames joins names for the HTML pages.
 func authorNames(as []article.Author) string {
+	if len(as) == 1 {
+		return as[0].Name // the common byline, without a slice to join
+	}
 	names := make([]string, len(as))
 	for i, a := range as {
 		names[i] = a.Name

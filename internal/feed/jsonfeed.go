@@ -31,16 +31,15 @@ func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]by
 		Description: ci.description,
 		Updated:     updated,
 	}
-	for i := range items {
-		it := &items[i]
-		f.Items = append(f.Items, &feeds.Item{
+	f.Items = gorillaItems(items, func(it *item, gi *feeds.Item) {
+		*gi = feeds.Item{
 			Title:       it.title,
-			Link:        &feeds.Link{Href: it.link},
+			Link:        gi.Link,
 			Id:          it.id,
 			Description: it.summary, // JSON Feed's summary is plain text, as ours is
 			Content:     it.content,
-		})
-	}
+		}
+	})
 	jf := (&feeds.JSON{Feed: f}).JSONFeed()
 	// Every page of a feed names the subscription document as its feed_url, the feed's
 	// identity; next_url leads to older entries, JSON Feed's form of RFC 5005's prev-archive.
@@ -61,23 +60,36 @@ func (r *Renderer) jsonFeed(ci *chanInfo, items []item, updated time.Time) ([]by
 		jf.Hubs = append(jf.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
 	}
 	out := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
+	// The items and their authors, allocated together (see gorillaItems).
+	xv := make([]jsonItem, len(jf.Items))
+	nAuthors := 0
+	for i := range items {
+		nAuthors += len(items[i].authors)
+	}
+	authors, authorPtrs := make([]feeds.JSONAuthor, nAuthors), make([]*feeds.JSONAuthor, nAuthors)
 	for i, ji := range jf.Items {
 		it := &items[i]
 		ji.Author = nil
 		ji.Authors = nil
-		for _, a := range it.authors {
-			ja := &feeds.JSONAuthor{Name: a.Name}
-			if a.Email != "" {
-				ja.Url = "mailto:" + a.Email // the only address known for the person
+		if n := len(it.authors); n > 0 {
+			ji.Authors, authorPtrs = authorPtrs[:n:n], authorPtrs[n:]
+			for k, a := range it.authors {
+				ja := &authors[k]
+				*ja = feeds.JSONAuthor{Name: a.Name}
+				if a.Email != "" {
+					ja.Url = "mailto:" + a.Email // the only address known for the person
+				}
+				ji.Authors[k] = ja
 			}
-			ji.Authors = append(ji.Authors, ja)
+			authors = authors[n:]
 		}
 		if len(it.categories) > 0 {
 			ji.Tags = it.categories
 		}
 		// Dates are the items' stamps rather than left to time.Time's MarshalJSON so they are
 		// UTC at whole seconds, like the other formats.
-		out.Items[i] = &jsonItem{
+		out.Items[i] = &xv[i]
+		xv[i] = jsonItem{
 			JSONItem:      ji,
 			ContentHTML:   it.content,
 			DatePublished: it.publishedStamp,

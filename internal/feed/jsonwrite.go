@@ -36,6 +36,10 @@ func (w *jsonWriter) pop(c byte) {
 }
 
 func (w *jsonWriter) newline(depth int) {
+	if 1+2*depth <= len(newlineIndent) {
+		w.b.WriteString(newlineIndent[:1+2*depth])
+		return
+	}
 	w.b.WriteByte('\n')
 	for range depth {
 		w.b.WriteString("  ")

@@ -65,4 +65,9 @@ func wordsFor(lang string) *words {
 }
 
 // byline is the byline of names in w's language.
-func (w *words) byline(names string) string { return fmt.Sprintf(w.By, names) }
+func (w *words) byline(names string) string {
+	// The names in place of By's one %s, as fmt.Sprintf would put them, but without
+	// formatting: it runs for every entry of every page.
+	before, after, _ := strings.Cut(w.By, "%s")
+	return before + names + after
+}

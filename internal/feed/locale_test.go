@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -41,5 +42,17 @@ func TestLocaleWords(t *testing.T) {
 	}
 	if got := wordsFor("en").dateTime(time.Date(2024, 12, 31, 23, 5, 0, 0, time.UTC)); got != "31 December 2024, 23:05" {
 		t.Errorf("december: %q", got)
+	}
+}
+
+// TestBylineIsSprintf: byline puts the names where fmt.Sprintf(By, names) would, in every
+// locale, whatever the names hold.
+func TestBylineIsSprintf(t *testing.T) {
+	for lang, w := range locales {
+		for _, names := range []string{"", "Alice", "Alice, Bob %s %d 100%"} {
+			if got, want := w.byline(names), fmt.Sprintf(w.By, names); got != want {
+				t.Errorf("%s byline(%q) = %q, want %q", lang, names, got, want)
+			}
+		}
 	}
 }

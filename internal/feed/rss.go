@@ -89,22 +89,21 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 		Description: ci.description,
 		Updated:     updated,
 	}
-	for i := range items {
-		it := &items[i]
+	f.Items = gorillaItems(items, func(it *item, gi *feeds.Item) {
 		perma := "false"
 		if it.id == it.link {
 			perma = "true" // gorilla omits the attribute when empty, which RSS reads as "true"
 		}
-		f.Items = append(f.Items, &feeds.Item{
+		*gi = feeds.Item{
 			Title:       it.title,
-			Link:        &feeds.Link{Href: it.link},
+			Link:        gi.Link,
 			Id:          it.id,
 			IsPermaLink: perma,
 			Created:     it.published, // gorilla's pubDate: the creation date, as RSS means it
 			Updated:     it.updated,
 			Content:     it.content, // content:encoded, CDATA; gorilla omits it when empty
-		})
-	}
+		}
+	})
 	ch := (&feeds.Rss{Feed: f}).RssFeed()
 	if ch.Description == "" {
 		ch.Description = ch.Title // required by RSS 2.0, and an empty element is worse
@@ -126,13 +125,14 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 		RssFeed: ch,
 		Links:   atomLinks(ci.rss, "application/rss+xml", ci.hubs),
 	}
-	xs := make([]*rssItem, len(ch.Items))
+	xs, xv := make([]*rssItem, len(ch.Items)), make([]rssItem, len(ch.Items))
 	if ci.archive {
 		out.Archive = &struct{}{}
 	}
 	for i, ri := range ch.Items {
 		it := &items[i]
-		x := &rssItem{RssItem: ri, Title: it.title, Categories: it.categories, Updated: it.updatedStamp}
+		x := &xv[i]
+		*x = rssItem{RssItem: ri, Title: it.title, Categories: it.categories, Updated: it.updatedStamp}
 		ri.Title, ri.Description, ri.Author, ri.Category = "", "", "", ""
 		if it.summary != "" {
 			// <description> is read as HTML by every reader; the summary is plain text.
@@ -153,6 +153,22 @@ func (r *Renderer) rss(ci *chanInfo, items []item, updated time.Time) ([]byte, e
 		doc.FHNS = nsFH
 	}
 	return marshalSpliced(doc, docSize(items, false), func(w *xmlWriter) { w.rssItems(xs) })
+}
+
+// gorillaItems are the feeds.Items a format gives gorilla for items, each with its Link (to
+// the item's page, which fill may change) and filled in by fill. They and their links are
+// allocated together rather than two objects per item.
+func gorillaItems(items []item, fill func(it *item, gi *feeds.Item)) []*feeds.Item {
+	out := make([]*feeds.Item, len(items))
+	gis := make([]feeds.Item, len(items))
+	links := make([]feeds.Link, len(items))
+	for i := range items {
+		links[i].Href = items[i].link
+		gis[i].Link = &links[i]
+		fill(&items[i], &gis[i])
+		out[i] = &gis[i]
+	}
+	return out
 }
 
 // atomLinks are a document's self and RFC 5005 links, as atom:link elements of type typ, and

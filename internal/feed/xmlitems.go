@@ -17,22 +17,35 @@ import (
 // buffer, where the field's mark is (marshalSpliced), rather than built apart and copied in.
 
 // xmlWriter writes indented XML elements into a buffer.
-type xmlWriter struct{ b bytes.Buffer }
+type xmlWriter struct {
+	b       bytes.Buffer
+	scratch []byte // text's copy of a string for EscapeText, reused
+}
 
 // indent starts a new line at depth.
 func (w *xmlWriter) indent(depth int) {
+	if 1+2*depth <= len(newlineIndent) {
+		w.b.WriteString(newlineIndent[:1+2*depth])
+		return
+	}
 	w.b.WriteByte('\n')
 	for range depth {
 		w.b.WriteString("  ")
 	}
 }
 
+// newlineIndent is a new line and the indents of the depths documents mostly have, written
+// with one copy.
+const newlineIndent = "\n                "
+
 // text writes s as encoding/xml writes text and attribute values, with its own EscapeText;
-// plain ASCII, which needs no escaping, is written without the copy EscapeText's []byte takes.
+// plain ASCII, which needs no escaping, is written without the copy EscapeText's []byte takes,
+// and the copy of other text is made in a buffer the writer reuses.
 func (w *xmlWriter) text(s string) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>' {
-			xml.EscapeText(&w.b, []byte(s)) // never fails: w.b is a bytes.Buffer
+			w.scratch = append(w.scratch[:0], s...)
+			xml.EscapeText(&w.b, w.scratch) // never fails: w.b is a bytes.Buffer
 			return
 		}
 	}
