@@ -78,9 +78,24 @@ func (w *jsonWriter) str(k, s string, optional bool) {
 func (w *jsonWriter) quote(s string) {
 	const hex = "0123456789abcdef"
 	w.b.WriteByte('"')
+	// In valid UTF-8 (most text) a multi-byte character needs escaping only if it is U+2028
+	// or U+2029, E2 80 A8 or A9: those bytes are looked for, and no rune decoded.
+	valid := utf8.ValidString(s)
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if c >= utf8.RuneSelf && valid {
+			if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
+				w.b.WriteString(s[start:i])
+				w.b.WriteString(`\u202`)
+				w.b.WriteByte(hex[8+s[i+2]&1])
+				i += 3
+				start = i
+				continue
+			}
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++

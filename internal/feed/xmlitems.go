@@ -38,18 +38,33 @@ func (w *xmlWriter) indent(depth int) {
 // with one copy.
 const newlineIndent = "\n                "
 
-// text writes s as encoding/xml writes text and attribute values, with its own EscapeText;
-// plain ASCII, which needs no escaping, is written without the copy EscapeText's []byte takes,
-// and the copy of other text is made in a buffer the writer reuses.
+// text writes s as encoding/xml writes text and attribute values, with its own EscapeText.
+// Text that needs no escaping (valid UTF-8 without markup characters, controls, U+FFFE or
+// U+FFFF), the common case, is written without the copy EscapeText's []byte takes; other text
+// is copied into a buffer the writer reuses.
 func (w *xmlWriter) text(s string) {
+	ascii := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>' {
-			w.scratch = append(w.scratch[:0], s...)
-			xml.EscapeText(&w.b, w.scratch) // never fails: w.b is a bytes.Buffer
+		switch c := s[i]; {
+		case c < 0x20 || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>',
+			c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE: // U+FFFE, U+FFFF
+			w.escape(s)
 			return
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	w.b.WriteString(s) // plain ASCII, the common case, needs no copy
+	if !ascii && !utf8.ValidString(s) {
+		w.escape(s)
+		return
+	}
+	w.b.WriteString(s)
+}
+
+// escape writes s through xml.EscapeText.
+func (w *xmlWriter) escape(s string) {
+	w.scratch = append(w.scratch[:0], s...)
+	xml.EscapeText(&w.b, w.scratch) // never fails: w.b is a bytes.Buffer
 }
 
 // element writes <name>s</name> on a line at depth.
