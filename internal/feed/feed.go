@@ -315,10 +315,10 @@ func (r *Renderer) items(entries []catalog.Entry, content bool) ([]item, error) 
 			return nil, err
 		}
 		// What the three formats write alike is made once here.
-		it.publishedStamp = it.published.Format(time.RFC3339)
+		it.publishedStamp = rfc3339(it.published)
 		it.updatedStamp = it.publishedStamp // most entries were never changed
 		if !it.updated.Equal(it.published) {
-			it.updatedStamp = it.updated.Format(time.RFC3339)
+			it.updatedStamp = rfc3339(it.updated)
 		}
 		it.summaryHTML = escapeHTML(it.summary)
 		if seen[it.id] {

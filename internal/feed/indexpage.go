@@ -120,7 +120,7 @@ func writeEntries(b *bytes.Buffer, items []item, lang string) {
 func writePageTime(b *bytes.Buffer, t time.Time, zone *time.Location, w *words) {
 	t = t.In(zone)
 	b.WriteString(`<time datetime="`)
-	b.Write(t.AppendFormat(b.AvailableBuffer(), time.RFC3339))
+	b.Write(appendRFC3339(b.AvailableBuffer(), t))
 	b.WriteString(`">`)
 	b.WriteString(template.HTMLEscapeString(w.dateTime(t)))
 	b.WriteString("</time>")

@@ -1,7 +1,7 @@
 package feed
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,8 +33,15 @@ var locales = map[string]*words{
 		AllArticles: "All articles",
 		Subscribe:   "Subscribe",
 		Nothing:     "Nothing has been published yet.",
+		// "%d %s %d, %02d:%02d" of day, month name, year, hour and minute, appended rather
+		// than formatted: every entry of every index page shows one (TestDateTimeIsSprintf).
 		dateTime: func(t time.Time) string {
-			return fmt.Sprintf("%d %s %d, %02d:%02d", t.Day(), englishMonths[t.Month()-1], t.Year(), t.Hour(), t.Minute())
+			year, month, day := t.Date()
+			var buf [48]byte
+			b := append(strconv.AppendInt(buf[:0], int64(day), 10), ' ')
+			b = append(append(b, englishMonths[month-1]...), ' ')
+			b = append(strconv.AppendInt(b, int64(year), 10), ", "...)
+			return string(appendClock(b, t))
 		},
 	},
 	"ko": {
@@ -45,10 +52,22 @@ var locales = map[string]*words{
 		AllArticles: "전체 기사",
 		Subscribe:   "구독",
 		Nothing:     "아직 게시된 기사가 없습니다.",
+		// "%d년 %d월 %d일 %02d:%02d", appended as for English.
 		dateTime: func(t time.Time) string {
-			return fmt.Sprintf("%d년 %d월 %d일 %02d:%02d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
+			year, month, day := t.Date()
+			var buf [48]byte
+			b := append(strconv.AppendInt(buf[:0], int64(year), 10), "년 "...)
+			b = append(strconv.AppendInt(b, int64(month), 10), "월 "...)
+			b = append(strconv.AppendInt(b, int64(day), 10), "일 "...)
+			return string(appendClock(b, t))
 		},
 	},
+}
+
+// appendClock appends t's "%02d:%02d" of hour and minute.
+func appendClock(b []byte, t time.Time) []byte {
+	hour, minute, _ := t.Clock()
+	return append2(append(append2(b, hour), ':'), minute)
 }
 
 // defaultLocale is used for languages without words of their own.

@@ -56,3 +56,16 @@ func TestBylineIsSprintf(t *testing.T) {
 		}
 	}
 }
+
+// TestDateTimeIsSprintf: each locale's dateTime writes what the format it replaced wrote.
+func TestDateTimeIsSprintf(t *testing.T) {
+	for _, tm := range []time.Time{time.Date(2024, 7, 9, 7, 56, 0, 0, time.UTC), time.Date(5, 12, 31, 23, 5, 0, 0, time.UTC),
+		time.Date(-44, 3, 15, 0, 0, 0, 0, time.UTC), time.Date(12345, 1, 1, 9, 9, 9, 0, time.FixedZone("", 3600))} {
+		if got, want := locales["en"].dateTime(tm), fmt.Sprintf("%d %s %d, %02d:%02d", tm.Day(), englishMonths[tm.Month()-1], tm.Year(), tm.Hour(), tm.Minute()); got != want {
+			t.Errorf("en dateTime(%v) = %q, want %q", tm, got, want)
+		}
+		if got, want := locales["ko"].dateTime(tm), fmt.Sprintf("%d년 %d월 %d일 %02d:%02d", tm.Year(), int(tm.Month()), tm.Day(), tm.Hour(), tm.Minute()); got != want {
+			t.Errorf("ko dateTime(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}

@@ -81,7 +81,7 @@ func (p pageTime) Element() template.HTML {
 // carries the same offset, so the two agree on the day.
 func newPageTime(t time.Time, zone *time.Location, w *words) pageTime {
 	t = t.In(zone)
-	return pageTime{Machine: t.Format(time.RFC3339), Human: w.dateTime(t)}
+	return pageTime{Machine: rfc3339(t), Human: w.dateTime(t)}
 }
 
 func (r *Renderer) pageData(title, lang string) pageData {
