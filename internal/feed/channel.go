@@ -22,8 +22,12 @@ type Channel struct {
 	Slug        string // catalog.Feed.Slug; "" for the root
 	Title       string // the section's, author's or tag's own title; "" for the root
 	Description string
-	Pages       int       // archive pages: ceil(catalog.Feed.Ords / ArchiveSize)
-	Related     []Related // feeds its index page lists (the root's sections, a section's subsections)
+	Pages       int // archive pages: ceil(catalog.Feed.Ords / ArchiveSize)
+	// Related are the feeds its index page lists (the root's sections, a section's
+	// subsections). Only the subscription index page lists them: an archive page's bytes
+	// depend on its members alone, so that it can be written once, as soon as it is full,
+	// and is never stale when a section is added later.
+	Related []Related
 }
 
 // ChannelOf is the Channel of a catalog feed, titled by its name (a section by its folder's
@@ -246,7 +250,11 @@ func (r *Renderer) render(ch Channel, page int, entries []catalog.Entry, updated
 	if err != nil {
 		return nil, fmt.Errorf("feed: json: %w", err)
 	}
-	index, err := r.index(ci, items, ch.Related)
+	related := ch.Related
+	if ci.archive {
+		related = nil // see Channel.Related
+	}
+	index, err := r.index(ci, items, related)
 	if err != nil {
 		return nil, fmt.Errorf("feed: index: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,8 @@ func (d atomDoc) link(rel string) string {
 
 func TestArchiveDocuments(t *testing.T) {
 	r := newTestRenderer(t)
-	ch := Channel{Kind: catalog.KindSection, Slug: "politics/korea", Title: "Korea desk", Description: "From Seoul", Pages: 3}
+	ch := Channel{Kind: catalog.KindSection, Slug: "politics/korea", Title: "Korea desk", Description: "From Seoul", Pages: 3,
+		Related: []Related{{Title: "Busan bureau", Kind: catalog.KindSection, Slug: "politics/korea/busan"}}}
 	entries := testEntries()
 	files := map[string]File{}
 	sub, err := r.Subscription(ch, entries, day)
@@ -159,6 +161,16 @@ func TestArchiveDocuments(t *testing.T) {
 			`<link rel="canonical" href="` + base + `">`} {
 			if !strings.Contains(idx, want) {
 				t.Errorf("index lacks %s:\n%s", want, idx)
+			}
+		}
+		// The subsections are listed on the index page only: an archive page that listed
+		// them would go stale when a subsection is added, as it is not rewritten then.
+		if !strings.Contains(idx, `<nav class="sections">`) || !strings.Contains(idx, `href="`+base+`busan/">Busan bureau</a>`) {
+			t.Errorf("index lacks the subsection:\n%s", idx)
+		}
+		for k := range 3 {
+			if body := string(files[fmt.Sprintf("sections/politics/korea/archive/%d.html", k)].Body); strings.Contains(body, "Busan") || strings.Contains(body, `class="sections"`) {
+				t.Errorf("archive/%d.html lists the subsections:\n%s", k, body)
 			}
 		}
 		p0 := string(files["sections/politics/korea/archive/0.html"].Body)

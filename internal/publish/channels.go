@@ -20,14 +20,22 @@ type Sections interface {
 var _ Sections = section.Dir("")
 
 // channel is the feed.Channel of f: its title (for a section, from its section file when it
-// has one), its archive size, and the feeds its index page lists (the root's top-level
-// sections, a section's subsections). all is every feed, needed only for root and sections.
-func (p *Publisher) channel(v view, f catalog.Feed, all []catalog.Feed) feed.Channel {
+// has one) and its archive size. It is all an archive page is rendered from besides its
+// members, which is what lets a full page be written once (see archiveWalk).
+func (p *Publisher) channel(v view, f catalog.Feed) feed.Channel {
 	ch := feed.ChannelOf(f)
 	if f.Kind == catalog.KindSection {
 		ch.Title, ch.Description = p.sectionInfo(v, f, ch.Title)
 	}
-	if f.Kind != catalog.KindRoot && f.Kind != catalog.KindSection {
+	return ch
+}
+
+// subscriptionChannel is the channel of f's subscription documents: channel, and the feeds
+// its index page lists (the root's top-level sections, a section's subsections). all is
+// every feed, needed only for root and sections.
+func (p *Publisher) subscriptionChannel(v view, f catalog.Feed, all []catalog.Feed) feed.Channel {
+	ch := p.channel(v, f)
+	if !needsAll(f) {
 		return ch
 	}
 	for _, g := range all {
@@ -87,7 +95,7 @@ func (p *Publisher) subscriptionAt(ctx context.Context, v view, f catalog.Feed, 
 		return nil, err
 	}
 	markKept(v, entries)
-	files, err := v.r.Subscription(p.channel(v, f, all), entries, updated)
+	files, err := v.r.Subscription(p.subscriptionChannel(v, f, all), entries, updated)
 	if err != nil {
 		return nil, fmt.Errorf("%s feed %q: %w", f.Kind, f.Slug, err)
 	}
@@ -95,21 +103,26 @@ func (p *Publisher) subscriptionAt(ctx context.Context, v view, f catalog.Feed, 
 }
 
 // archivePage renders page k of f's archive.
-func (p *Publisher) archivePage(ctx context.Context, v view, f catalog.Feed, all []catalog.Feed, k int) ([]feed.File, error) {
+func (p *Publisher) archivePage(ctx context.Context, v view, f catalog.Feed, k int) ([]feed.File, error) {
+	return p.archivePageOf(ctx, v, f, p.channel(v, f), k)
+}
+
+// archivePageOf is archivePage with f's channel in hand: a feed's pages share it.
+func (p *Publisher) archivePageOf(ctx context.Context, v view, f catalog.Feed, ch feed.Channel, k int) ([]feed.File, error) {
 	lo := int64(k) * feed.ArchiveSize
 	entries, err := p.cat.FeedRange(ctx, f.Key, lo, lo+feed.ArchiveSize)
 	if err != nil {
 		return nil, err
 	}
 	markKept(v, entries)
-	files, err := v.r.ArchivePage(p.channel(v, f, all), k, entries)
+	files, err := v.r.ArchivePage(ch, k, entries)
 	if err != nil {
 		return nil, fmt.Errorf("%s feed %q page %d: %w", f.Kind, f.Slug, k, err)
 	}
 	return files, nil
 }
 
-// needsAll says whether rendering f's documents needs the list of every feed.
+// needsAll says whether rendering f's subscription documents needs the list of every feed.
 func needsAll(f catalog.Feed) bool {
 	return f.Kind == catalog.KindRoot || f.Kind == catalog.KindSection
 }
@@ -126,7 +139,7 @@ func (p *Publisher) siteFiles(ctx context.Context, v view, all []catalog.Feed, o
 			root = f
 		}
 		if f.Live > 0 {
-			chs = append(chs, p.channel(v, f, nil))
+			chs = append(chs, p.channel(v, f))
 		}
 	}
 	opml, err := v.r.OPML(chs)

@@ -191,7 +191,7 @@ func (p *Publisher) File(ctx context.Context, name string) (*server.Resource, er
 		return nil, fmt.Errorf("%s: settings changed while serving", name)
 	}
 	var all []catalog.Feed
-	if t.Page == -2 || needsAll(f) {
+	if t.Page < 0 && needsAll(f) { // the site files (-2) are the root's
 		if all, err = p.cat.Feeds(ctx); err != nil {
 			return nil, err
 		}
@@ -203,7 +203,7 @@ func (p *Publisher) File(ctx context.Context, name string) (*server.Resource, er
 	case t.Page < 0:
 		files, err = p.subscription(ctx, v, f, all)
 	default:
-		files, err = p.archivePage(ctx, v, f, all, t.Page)
+		files, err = p.archivePage(ctx, v, f, t.Page)
 	}
 	if err != nil {
 		return nil, err

@@ -258,7 +258,7 @@ func (p *Publisher) writeFeed(ctx context.Context, v view, f catalog.Feed, all [
 		if !full && seqs[k] <= since && (k+1 >= len(seqs) || seqs[k+1] <= since) {
 			continue
 		}
-		files, err := p.archivePage(ctx, v, f, all, k)
+		files, err := p.archivePage(ctx, v, f, k)
 		if err != nil {
 			return err
 		}
