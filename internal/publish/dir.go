@@ -25,7 +25,10 @@ type dirOutput struct {
 	fresh *freshDir
 }
 
-var _ Output = (*dirOutput)(nil)
+var (
+	_ Output = (*dirOutput)(nil)
+	_ holder = (*dirOutput)(nil)
+)
 
 // newDirOutput returns the Output for root, claimed with m.
 func newDirOutput(root string, m *manifest.Manifest) *dirOutput {
@@ -58,11 +61,11 @@ func (d *dirOutput) Intact(context.Context) (bool, error) {
 		return false, fmt.Errorf("output %s: %w", pages, err)
 	}
 	if empty {
-		if d.fresh, err = newFreshDir(pages, d.man); err != nil {
+		if d.fresh, err = newFreshDir(d.root, pages, d.man); err != nil {
 			return false, err
 		}
 	} else {
-		os.RemoveAll(freshPath(pages)) // a crashed first build's, if pages were made since
+		removeFresh(d.root, pages) // a crashed first build's, if pages were made since
 	}
 	if err := os.MkdirAll(pages, 0o755); err != nil {
 		return false, fmt.Errorf("output %s: %w", pages, err)
@@ -72,13 +75,17 @@ func (d *dirOutput) Intact(context.Context) (bool, error) {
 	return ierr == nil && perr == nil, nil
 }
 
-// Put stages body; files become visible in batches of pageBatch and at Flush.
+// Put stages body; files become visible in batches of pageBatch and at Flush, except during
+// a first build's first write, where every file is hidden until its Flush (freshDir).
 func (d *dirOutput) Put(_ context.Context, name string, body []byte, _, _ string) (bool, error) {
-	if base, ok := strings.CutPrefix(name, feed.PagesDir); ok && d.fresh != nil && !strings.Contains(base, "/") {
-		if err := d.fresh.stage(name, base, body); err != nil {
-			return false, err
+	if d.fresh != nil {
+		if base, ok := strings.CutPrefix(name, feed.PagesDir); ok && !strings.Contains(base, "/") {
+			if err := d.fresh.stage(name, base, body); err != nil {
+				return false, err
+			}
+			return true, d.fresh.flushIfFull(pageBatch)
 		}
-		return true, d.fresh.flushIfFull(pageBatch)
+		return d.fresh.stageOther(name, body)
 	}
 	changed, err := d.st.stage(name, body)
 	if err != nil {
@@ -86,6 +93,10 @@ func (d *dirOutput) Put(_ context.Context, name string, body []byte, _, _ string
 	}
 	return changed, d.st.commitIfFull(pageBatch)
 }
+
+// HoldsUntilFlush says whether Put keeps files out of sight until Flush: during a first
+// build's first write (freshDir).
+func (d *dirOutput) HoldsUntilFlush() bool { return d.fresh != nil }
 
 // Remove deletes name if feedpub wrote it: the directory may hold hand-made files.
 func (d *dirOutput) Remove(_ context.Context, name string) (bool, error) { return d.man.Remove(name) }

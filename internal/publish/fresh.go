@@ -17,9 +17,15 @@ import (
 // then a complete one, and a crash leaves only the hidden directory, which the next write
 // deletes. Against the stager it saves, per page, the read of the old file, the temp name and
 // the rename: a cold build of 100,000 pages creates 100,000 directory entries, not 200,000.
+//
+// The other files put before that rename (the archive pages written while the catalog
+// imports) go into a second hidden directory, a tree shaped like the output (freshtree.go),
+// that is merged into place right after the pages appear: none of them is visible before the
+// pages it links to, and a crash leaves only hidden directories.
 type freshDir struct {
 	tmp, dst string
 	man      *manifest.Manifest // records each page before it appears
+	tree     freshTree
 
 	mu      sync.Mutex // guards pending
 	pending []staged   // written since the last flush
@@ -30,15 +36,26 @@ func freshPath(dst string) string {
 	return filepath.Join(filepath.Dir(dst), tempPrefix+filepath.Base(dst)+".new")
 }
 
-func newFreshDir(dst string, man *manifest.Manifest) (*freshDir, error) {
-	f := &freshDir{tmp: freshPath(dst), dst: dst, man: man}
-	if err := os.RemoveAll(f.tmp); err != nil { // a crashed first build's
-		return nil, fmt.Errorf("output %s: %w", f.tmp, err)
+func newFreshDir(root, dst string, man *manifest.Manifest) (*freshDir, error) {
+	f := &freshDir{tmp: freshPath(dst), dst: dst, man: man, tree: newFreshTree(root)}
+	if err := removeFresh(root, dst); err != nil { // a crashed first build's
+		return nil, err
 	}
 	if err := os.MkdirAll(f.tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("output %s: %w", f.tmp, err)
 	}
 	return f, nil
+}
+
+// removeFresh deletes what a first build cut short left hidden for the pages directory dst
+// and for the rest of the output root.
+func removeFresh(root, dst string) error {
+	for _, p := range []string{freshPath(dst), freshTreePath(root)} {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("output %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // stage writes base, a file name, into the hidden directory; every page in it is new.
@@ -51,6 +68,15 @@ func (f *freshDir) stage(name, base string, data []byte) error {
 	f.pending = append(f.pending, staged{name: name, tmp: p})
 	f.mu.Unlock()
 	return nil
+}
+
+// stageOther writes name, a file outside the pages directory, into the hidden tree.
+func (f *freshDir) stageOther(name string, data []byte) (bool, error) {
+	changed, err := f.tree.stage(f.man, name, data)
+	if err != nil {
+		return false, err
+	}
+	return changed, f.tree.flushIfFull(f.man, pageBatch)
 }
 
 // flushIfFull flushes once n pages are pending, so that the final flush has little left.
@@ -87,12 +113,16 @@ func (f *freshDir) flushLocked() error {
 	return nil
 }
 
-// commit makes the last pages durable and renames the directory into place. An empty target
-// is removed first, as os.Rename refuses to replace a directory.
+// commit makes the last pages durable and renames the directory into place, then merges the
+// hidden tree into the output. An empty target is removed first, as os.Rename refuses to
+// replace a directory.
 func (f *freshDir) commit() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.flushLocked(); err != nil {
+		return err
+	}
+	if err := f.tree.flushIfFull(f.man, 1); err != nil {
 		return err
 	}
 	if syncsAll {
@@ -106,20 +136,30 @@ func (f *freshDir) commit() error {
 	if err := os.Rename(f.tmp, f.dst); err != nil {
 		return fmt.Errorf("output %s: %w", f.dst, err)
 	}
-	// Makes the rename durable; best effort, as some file systems refuse it.
-	if d, err := os.Open(filepath.Dir(f.dst)); err == nil {
-		d.Sync()
-		d.Close()
+	// After the pages, which the tree's archive pages link to; the syncfs above made the
+	// tree's files durable too (same file system), or its flushes did, file by file.
+	dirs, err := f.tree.merge()
+	if err != nil {
+		return err
+	}
+	dirs[filepath.Dir(f.dst)] = true
+	// Makes the renames durable; best effort, as some file systems refuse it.
+	for dir := range dirs {
+		if d, err := os.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
 	}
 	return nil
 }
 
-// abort deletes the hidden directory unless commit renamed it.
+// abort deletes the hidden directories, and what commit did not move out of them.
 func (f *freshDir) abort() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	os.RemoveAll(f.tmp)
 	f.pending = nil
+	f.tree.abort()
 }
 
 // isEmptyDir reports whether dir is missing or holds nothing: a first build's pages folder.

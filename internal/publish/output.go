@@ -39,6 +39,11 @@ type Output interface {
 // uploads wait on the network, not on the CPU.
 type parallel interface{ Parallel() int }
 
+// holder is what an Output implements to say that, for now, it keeps every Put out of sight
+// until its next Flush (a directory's first build, freshDir). Only then are archive pages
+// written during the import (archiveWalk): they link to article pages not written yet.
+type holder interface{ HoldsUntilFlush() bool }
+
 // DefaultPageMaxAge is how long article pages in the static copy may be cached: longer than
 // the feeds, which announce changes, since a page changes only when its article is edited.
 const DefaultPageMaxAge = time.Hour
@@ -60,6 +65,7 @@ type OutputReport struct {
 	PagesWritten int   // article pages written
 	PagesRemoved int   // article pages deleted
 	PagesEarly   int   // entries whose pages were offered while the catalog imported (a first write)
+	ArchiveEarly int   // archive files written while the catalog imported, counted in OtherWritten
 	Duration     time.Duration
 }
 
@@ -107,7 +113,12 @@ func (p *Publisher) writeOut(ctx context.Context, out Output, v view, cst catalo
 	if err := out.Flush(ctx); err != nil {
 		return rep, err
 	}
-	if rep.OtherWritten, err = p.writeChannels(ctx, out, v, since, rep.Full, feedCC); err != nil {
+	if w.arch != nil {
+		rep.ArchiveEarly = w.arch.written
+	}
+	rep.OtherWritten, err = p.writeChannels(ctx, out, v, since, rep.Full, feedCC, w.arch)
+	rep.OtherWritten += rep.ArchiveEarly
+	if err != nil {
 		return rep, err
 	}
 	if err := out.Flush(ctx); err != nil {
@@ -184,9 +195,10 @@ func (p *Publisher) outState(ctx context.Context, out Output, v view, seq int64)
 // section, author and tag whose members changed since Seq since, the archive pages holding a
 // changed member (and the page before a new one, whose next-archive link appears), and the
 // site files. The root's subscription documents are left to writeOut. When full, every one
-// is rendered and compared. Full archive pages are sent with the long max-age they are served
+// is rendered and compared, but for the archive pages arch wrote during the import that are
+// still as it wrote them. Full archive pages are sent with the long max-age they are served
 // with, the rest with feedCC. It returns how many files it replaced.
-func (p *Publisher) writeChannels(ctx context.Context, out Output, v view, since int64, full bool, feedCC string) (int, error) {
+func (p *Publisher) writeChannels(ctx context.Context, out Output, v view, since int64, full bool, feedCC string, arch *archiveWalk) (int, error) {
 	all, err := p.cat.Feeds(ctx)
 	if err != nil {
 		return 0, err
@@ -216,7 +228,7 @@ func (p *Publisher) writeChannels(ctx context.Context, out Output, v view, since
 			continue
 		}
 		any = true
-		g.Go(func() error { return p.writeFeed(gctx, v, f, all, since, full, put, feedCC, archiveCC) })
+		g.Go(func() error { return p.writeFeed(gctx, v, f, all, since, full, arch, put, feedCC, archiveCC) })
 	}
 	if err := g.Wait(); err != nil {
 		return int(n.Load()), err
@@ -238,9 +250,10 @@ func (p *Publisher) writeChannels(ctx context.Context, out Output, v view, since
 }
 
 // writeFeed puts f's subscription documents (the root's are writeOut's) and its archive pages
-// that hold a member changed since Seq since, or all of them when full.
+// that hold a member changed since Seq since, or all of them when full, but for those arch
+// has written as they are.
 func (p *Publisher) writeFeed(ctx context.Context, v view, f catalog.Feed, all []catalog.Feed, since int64, full bool,
-	put func(context.Context, []feed.File, string) error, feedCC, archiveCC string) error {
+	arch *archiveWalk, put func(context.Context, []feed.File, string) error, feedCC, archiveCC string) error {
 	if f.Kind != catalog.KindRoot {
 		files, err := p.subscription(ctx, v, f, all)
 		if err != nil {
@@ -254,11 +267,15 @@ func (p *Publisher) writeFeed(ctx context.Context, v view, f catalog.Feed, all [
 	if err != nil {
 		return err
 	}
+	ch := p.channel(v, f)
 	for k := range seqs {
 		if !full && seqs[k] <= since && (k+1 >= len(seqs) || seqs[k+1] <= since) {
 			continue
 		}
-		files, err := p.archivePage(ctx, v, f, k)
+		if arch.skip(f, ch, k, seqs[k]) {
+			continue
+		}
+		files, err := p.archivePageOf(ctx, v, f, ch, k)
 		if err != nil {
 			return err
 		}

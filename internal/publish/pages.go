@@ -30,6 +30,7 @@ type pageWalk struct {
 	queued   int
 	progress func(done int)
 	written  atomic.Int64
+	arch     *archiveWalk // the archive pages written with it during the import; nil if none
 	pages    chan catalog.Entry
 	g        *errgroup.Group
 	gctx     context.Context
@@ -116,11 +117,12 @@ const defaultImportTick = 100 * time.Millisecond
 // imports: every importTick (100 ms) the walk takes the entries the import committed since.
 // It applies only with Config.PagesDuringImport, before the first render, where the pages are
 // written in the foreground and every page is to be offered (an empty output, or one written
-// with other settings). stop ends
-// the walking; with keep, the walk is left for the render that follows (writeOut), which walks
-// the rest, else the walk is abandoned and the next write starts over. Pages are written as
-// they would be by the render: staged until the output's Flush, so none is visible before the
-// feeds that follow them are, and a crash leaves nothing the next write does not clear.
+// with other settings). The archive pages that are final already are written alongside
+// (archiveWalk). stop ends the walking; with keep, the walk is left for the render that
+// follows (writeOut), which walks the rest, else the walk is abandoned and the next write
+// starts over. Pages are written as they would be by the render: staged until the output's
+// Flush, so none is visible before the feeds that follow them are, and a crash leaves nothing
+// the next write does not clear.
 func (p *Publisher) pagesDuringImport(ctx context.Context) (stop func(keep bool)) {
 	noop := func(bool) {}
 	if p.Renders() > 0 {
@@ -143,6 +145,10 @@ func (p *Publisher) pagesDuringImport(ctx context.Context) (stop func(keep bool)
 		return noop
 	}
 	w := p.startPageWalk(ctx, out, v, 0)
+	stopArchives := func() *archiveWalk { return nil }
+	if h, ok := out.(holder); ok && h.HoldsUntilFlush() {
+		stopArchives = p.startArchives(ctx, out, v, p.importTick)
+	}
 	done, stopped := make(chan struct{}), make(chan struct{})
 	var walkErr error
 	go func() {
@@ -163,6 +169,7 @@ func (p *Publisher) pagesDuringImport(ctx context.Context) (stop func(keep bool)
 	return func(keep bool) {
 		close(done)
 		<-stopped
+		w.arch = stopArchives()
 		if !keep || walkErr != nil {
 			w.finish(nil)
 			return

@@ -43,6 +43,7 @@ type RenderReport struct {
 	PagesWritten int      // article pages written into the output
 	PagesRemoved int      // article pages deleted from it
 	PagesEarly   int      // entries whose pages were offered while the catalog imported (a first build)
+	ArchiveEarly int      // archive files written while the catalog imported, counted in OtherWritten
 	Duration     time.Duration
 }
 
@@ -373,6 +374,7 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 		orep, err := p.writeOut(ctx, out, v, st, files)
 		rep.FeedsWritten, rep.OtherWritten = orep.FeedsWritten, orep.OtherWritten
 		rep.PagesWritten, rep.PagesRemoved, rep.PagesEarly = orep.PagesWritten, orep.PagesRemoved, orep.PagesEarly
+		rep.ArchiveEarly = orep.ArchiveEarly
 		if err != nil {
 			return rep, err
 		}
@@ -381,7 +383,7 @@ func (p *Publisher) render(ctx context.Context) (RenderReport, error) {
 	rep.Duration = time.Since(start)
 	p.observer().Rendered(rep.Duration)
 	p.log.Info("render", "entries", rep.Entries, "live", st.Live, "seq", st.Seq, "changed", rep.Changed,
-		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "pages_early", rep.PagesEarly, "other_written", rep.OtherWritten, "render", n,
+		"pages_written", rep.PagesWritten, "pages_removed", rep.PagesRemoved, "pages_early", rep.PagesEarly, "other_written", rep.OtherWritten, "archive_early", rep.ArchiveEarly, "render", n,
 		"duration_ms", rep.Duration.Milliseconds())
 	return rep, nil
 }
