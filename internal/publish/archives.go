@@ -16,10 +16,10 @@ import (
 // page exists (feed.Renderer.ArchivePage); a page is final once its feed has an ordinal past
 // it, as ordinals are never given twice and the next-archive link then stays. Only an edit or
 // a departure of a member could change it after that, which a first import does not make, but
-// nothing here depends on that: each page is remembered with the highest Seq of a change to
-// its members (catalog.FeedPageSeqs) read before the page, and with the channel it was
-// rendered with, and the render after the import writes any page whose Seq or channel
-// differs (skip).
+// nothing here depends on that: each page is remembered with its feed's Seq read before the
+// page, and with the channel it was rendered with, and the render after the import writes any
+// page whose members changed after that Seq (catalog.FeedPageSeqs) or whose channel differs
+// (skip).
 //
 // It runs on one goroutine, from committed state only, so that it takes at most one core from
 // the import, whose writer is the critical path.
@@ -36,7 +36,7 @@ type archiveWalk struct {
 // earlyFeed is what the walk wrote of one feed's archive.
 type earlyFeed struct {
 	ch   feed.Channel // the channel its pages were rendered with (Pages aside)
-	seqs []int64      // pages 0..len-1 written; each page's FeedPageSeqs value before it was read
+	seqs []int64      // pages 0..len-1 written; each with its feed's Seq before it was read
 }
 
 func newArchiveWalk(p *Publisher, out Output, v view) *archiveWalk {
@@ -60,19 +60,13 @@ func (a *archiveWalk) walk(ctx context.Context, stop <-chan struct{}) error {
 		if final == 0 || ef != nil && len(ef.seqs) >= final {
 			continue
 		}
-		// Read before the pages: a change committed in between gives the page a higher Seq
-		// than the one remembered, and skip then leaves it to the render.
-		seqs, err := a.p.cat.FeedPageSeqs(ctx, f.Key, feed.ArchiveSize)
-		if err != nil {
-			return err
-		}
 		if ef == nil {
 			ef = &earlyFeed{ch: a.p.channel(a.v, f)}
 			a.feeds[f.Key] = ef
 		}
 		ch := ef.ch
 		ch.Pages = feed.Pages(f.Ords)
-		for k := len(ef.seqs); k < final && k < len(seqs); k++ {
+		for k := len(ef.seqs); k < final; k++ {
 			select {
 			case <-stop:
 				return nil
@@ -91,21 +85,24 @@ func (a *archiveWalk) walk(ctx context.Context, stop <-chan struct{}) error {
 					a.written++
 				}
 			}
-			ef.seqs = append(ef.seqs, seqs[k])
+			// f.Seq was read before the page: a change to it committed since has a higher
+			// Seq, so the page's FeedPageSeqs value then exceeds it and skip says no.
+			ef.seqs = append(ef.seqs, f.Seq)
 		}
 	}
 	return nil
 }
 
-// skip says whether page k of f, whose members last changed at Seq seq, is in the output as
-// the render would write it with channel ch: the walk wrote it from the same members and
-// channel. A nil walk skips nothing.
+// skip says whether page k of f, whose members last changed at Seq seq (its FeedPageSeqs
+// value), is in the output as the render would write it with channel ch: the walk wrote it
+// from the same members (a page whose value is at most s is as it was at Seq s) and channel.
+// A nil walk skips nothing.
 func (a *archiveWalk) skip(f catalog.Feed, ch feed.Channel, k int, seq int64) bool {
 	if a == nil {
 		return false
 	}
 	ef := a.feeds[f.Key]
-	return ef != nil && k < len(ef.seqs) && ef.seqs[k] == seq &&
+	return ef != nil && k < len(ef.seqs) && seq <= ef.seqs[k] &&
 		ef.ch.Title == ch.Title && ef.ch.Description == ch.Description
 }
 
