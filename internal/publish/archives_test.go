@@ -153,13 +153,7 @@ func TestEarlyArchivePageRewrittenAfterChange(t *testing.T) {
 	e.sync()
 	stop := e.pub.pagesDuringImport(e.ctx) // as if the import were still going on
 	hidden := filepath.Join(freshTreePath(e.out), "archive")
-	deadline := time.Now().Add(20 * time.Second)
-	for _, err := os.Stat(filepath.Join(hidden, "1.html")); err != nil; _, err = os.Stat(filepath.Join(hidden, "1.html")) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no archive page written during the import: %v", err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFile(t, filepath.Join(hidden, "1.html"))
 	if e.exists("archive/0.html") {
 		t.Error("an archive page written during the import is visible before the render")
 	}
@@ -183,5 +177,59 @@ func TestEarlyArchivePageRewrittenAfterChange(t *testing.T) {
 	body := e.read("archive/0.html")
 	if !bytes.Contains(body, []byte(">Edited headline</a>")) || bytes.Contains(body, fmt.Appendf(nil, ">Headline %d</a>", i)) {
 		t.Errorf("archive/0.html kept the headline it was written with during the import:\n%s", body)
+	}
+}
+
+// waitFile waits for p to exist, as a walk during the import writes it.
+func waitFile(t *testing.T, p string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for _, err := os.Stat(p); err != nil; _, err = os.Stat(p) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not written during the import: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A first build cut short after writing archive pages during the import leaves only hidden
+// directories; the next build, by a new process, deletes them and writes the output whole.
+func TestFirstBuildCutShortLeavesHiddenArchives(t *testing.T) {
+	e := newEnv(t, func(_ *catalog.Config, pc *Config) { pc.PagesDuringImport = true })
+	e.pub.importTick = time.Millisecond
+	for i := range 250 {
+		e.write(fmt.Sprintf("a%03d.txt", i), fmt.Sprintf("Headline %d\n\nBody %d.", i, i))
+	}
+	e.sync()
+	stop := e.pub.pagesDuringImport(e.ctx)
+	waitFile(t, filepath.Join(freshTreePath(e.out), "archive", "1.html"))
+	stop(false) // the import failed; what it wrote stays on disk as a crash would leave it
+	if e.exists("archive/0.html") || e.exists(e.page("a000.txt")) {
+		t.Fatal("files of the cut-short build are visible")
+	}
+	if err := e.pub.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := New(e.cat, e.cfg) // the next process
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	rep, err := pub.Render(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ArchiveEarly != 0 || rep.PagesWritten != 250 {
+		t.Errorf("render wrote %d pages, %d archive files early; want 250 and none", rep.PagesWritten, rep.ArchiveEarly)
+	}
+	for _, p := range []string{freshTreePath(e.out), freshPath(filepath.Join(e.out, "articles"))} {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s left: %v", p, err)
+		}
+	}
+	for _, name := range []string{"archive/0.html", "archive/1.xml", "archive/2.json", e.page("a249.txt")} {
+		if !e.exists(name) {
+			t.Errorf("%s missing", name)
+		}
 	}
 }
