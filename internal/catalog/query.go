@@ -90,34 +90,17 @@ func (s *entryScanner) zone(offset int) *time.Location {
 
 func unix(s int64) time.Time { return time.Unix(s, 0).UTC() }
 
-// Latest returns the newest n entries by Published (ties broken by ID), live ones only unless
-// KeepRemoved. The ORDER BY matches the published indexes, so this reads n index entries.
+// Latest returns the newest n visible entries by Published (ties broken by ID), live ones only
+// unless KeepRemoved: the root feed's members (feeds.go), which feed_entries_latest lists in
+// that order. Members indexed while KeepRemoved was set stay in the feed after it is unset
+// (memberships are not indexed again for it), so they are left out here, as feed.Renderer
+// leaves out entries marked Removed.
 func (c *Catalog) Latest(ctx context.Context, n int) ([]Entry, error) {
-	if n <= 0 {
-		return nil, nil
+	es, err := c.FeedLatest(ctx, RootKey, n, 0)
+	if err != nil || c.cfg.KeepRemoved {
+		return es, err
 	}
-	q := `SELECT ` + entryCols + ` FROM entries WHERE removed = 0 AND ` + visible + ` ORDER BY published DESC, id LIMIT ?`
-	if c.cfg.KeepRemoved {
-		q = `SELECT ` + entryCols + ` FROM entries WHERE ` + visible + ` ORDER BY published DESC, id LIMIT ?`
-	}
-	rows, err := c.db.QueryContext(ctx, q, n)
-	if err != nil {
-		return nil, fmt.Errorf("latest %d entries: %w", n, err)
-	}
-	defer rows.Close()
-	out := make([]Entry, 0, min(n, 1024))
-	sc := newEntryScanner(true)
-	for rows.Next() {
-		e, err := sc.scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("latest %d entries: %w", n, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("latest %d entries: %w", n, err)
-	}
-	return out, nil
+	return slices.DeleteFunc(es, func(e Entry) bool { return e.Removed }), nil
 }
 
 // BySlug returns the entry with that slug; a held one never (ErrNotFound, as if the slug were
@@ -180,7 +163,10 @@ type Stats struct {
 // so that they are those of the last committed reconcile.
 func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
-	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries WHERE removed = 0 AND `+visible).Scan(&s.Live); err != nil {
+	// Visible live entries are the live ones (entries_live_path answers) less the held ones
+	// (entries_held): counting them directly would read every row of the table.
+	var live int
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM entries WHERE removed = 0`).Scan(&live); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
 	var all int
@@ -191,7 +177,8 @@ func (c *Catalog) Stats(ctx context.Context) (Stats, error) {
 	if s.Held, s.NextDue, err = c.held(ctx); err != nil {
 		return Stats{}, err
 	}
-	s.Removed = all - s.Live - s.Held
+	s.Live = live - s.Held
+	s.Removed = all - live
 	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM rejects WHERE reason != 'draft'`).Scan(&s.Rejected); err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}

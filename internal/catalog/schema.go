@@ -18,6 +18,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	m05LanguageOffsetRejectTime,
 	m06WebSub,
 	m07FeedEntryUpdated,
+	m08DropPublishedIndexes,
 }
 
 // migrate brings the schema to len(migrations), each step in its own transaction, and refuses
@@ -245,5 +246,15 @@ func m07FeedEntryUpdated(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `ALTER TABLE feed_entries ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feed_entries ADD COLUMN hash BLOB NOT NULL DEFAULT x'';
 UPDATE feed_entries SET (updated, hash) = (SELECT e.updated, e.hash FROM entries e WHERE e.row = feed_entries.row);`)
+	return err
+}
+
+// m08DropPublishedIndexes drops the two listings of entries by date: since step 3 the feeds
+// list their members through feed_entries (the root feed included), so no query reads them,
+// and each was one more index in random order that every new article was inserted into.
+// Latest reads the root feed; Stats counts visible entries as live ones less held ones.
+func m08DropPublishedIndexes(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `DROP INDEX entries_published;
+DROP INDEX entries_visible_published;`)
 	return err
 }

@@ -1,0 +1,2 @@
+DROP INDEX entries_published;
+DROP INDEX entries_visible_published;
