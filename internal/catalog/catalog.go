@@ -102,6 +102,9 @@ type Catalog struct {
 	// indexAfter turns off indexing feeds as entries are written, leaving it all to the pass
 	// after (indexFeeds): tests check that the two give the same feeds.
 	indexAfter bool
+	// deferMin is the fewest files a first import defers its indexes for (deferMinJobs; tests
+	// lower it).
+	deferMin int
 
 	confirmed     atomic.Bool // ConfirmRemovals was called: the next full reconcile makes held removals
 	confirmedOnce atomic.Bool // Config.ConfirmRemovals has been used
@@ -155,7 +158,7 @@ func Open(ctx context.Context, cfg Config) (*Catalog, error) {
 		return nil, err
 	}
 	c := &Catalog{cfg: cfg, path: path, authority: auth, lock: lock, now: cfg.Now, log: cfg.Logger,
-		settler: newSettler(cfg.Settle)}
+		settler: newSettler(cfg.Settle), deferMin: deferMinJobs}
 	if c.now == nil {
 		c.now = time.Now
 	}

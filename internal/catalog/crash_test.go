@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -73,8 +74,15 @@ func TestCrashMidReconcile(t *testing.T) {
 	}
 	rows.Close()
 	t.Logf("killed with %d of %d rows committed", len(seen), n)
+	// Killed mid-import, the catalog has its deferred indexes dropped, and the record of them
+	// committed with the drop; Open makes them again before anything reads the catalog.
+	missing, recorded := deferredMissing(t, ro)
+	if len(seen) < n && (!reflect.DeepEqual(missing, deferredIndexes) || !recorded) {
+		t.Fatalf("killed mid-import: %v of the deferred indexes missing (recorded %v), want %v", missing, recorded, deferredIndexes)
+	}
 
 	e.open()
+	wantWholeSchema(t, e.cat.db, "after Open")
 	e.reconcile()
 	all := e.all()
 	if len(all) != n {

@@ -52,6 +52,9 @@ type plan struct {
 	// reclaimable is false when no entry is removed or vanished, so no new file can be an old
 	// article returning: the content and draft lookups are skipped (a cold load's fast path).
 	reclaimable bool
+	// empty: the catalog held no entry, live or removed (a full reconcile only): a first
+	// import, which builds deferredIndexes after its rows.
+	empty bool
 	// gone reports whether the file of a live entry no longer exists (as an article); a new
 	// file with that entry's content (or declared id) is then the same article, moved.
 	gone    func(rel string) bool
@@ -176,6 +179,7 @@ func (c *Catalog) planDir(ctx context.Context) (*plan, error) {
 		return nil, fmt.Errorf("count removed entries: %w", err)
 	}
 	p.reclaimable = removed > 0 || len(p.vanished) > 0
+	p.empty = removed == 0 && len(live) == 0
 	p.gone = func(rel string) bool {
 		lr, ok := live[rel]
 		return ok && !lr.seen && !isUnreadable(rel)

@@ -31,6 +31,13 @@ func (c *Catalog) migrate(ctx context.Context) error {
 	if version > len(migrations) {
 		return fmt.Errorf("schema version %d is newer than this feedpub understands (%d)", version, len(migrations))
 	}
+	// A catalog an import left with indexes dropped (a crash, deferindex.go) is made whole at
+	// its own version first: the steps after it, the backup and every reader expect them.
+	if version > 0 {
+		if err := c.restoreIndexes(ctx); err != nil {
+			return fmt.Errorf("restore indexes: %w", err)
+		}
+	}
 	// A catalog holds every id ever minted: before an upgrade changes it, keep a copy. A new,
 	// empty catalog (version 0) has nothing to lose.
 	if version > 0 && version < len(migrations) {

@@ -13,60 +13,6 @@ import (
 	"github.com/feedpub/feedpub/internal/article"
 )
 
-// statements are the writer's prepared statements, one per write or lookup it makes.
-type statements struct {
-	insert     *sql.Stmt // a new entry, unless its id or slug is taken
-	setContent *sql.Stmt // an entry's file, content and dates; makes it live
-	setStat    *sql.Stmt // an entry's size and mtime only (a touch)
-	remove     *sql.Stmt // marks a live entry removed, returning its id and slug
-	byRow      *sql.Stmt // the stored entry with a row number
-	byID       *sql.Stmt // the stored entry with an id
-	byHash     *sql.Stmt // the stored entries with a content hash, live first, newest first
-	drafted    *sql.Stmt // the newest entry at a path removed as a draft
-	putReject  *sql.Stmt // remembers a rejected file's stat
-	delReject  *sql.Stmt // forgets a rejected file
-	setState   *sql.Stmt // one key of the state table
-	due        *sql.Stmt // the held entries due by a time, oldest due first
-	release    *sql.Stmt // makes a held entry visible
-}
-
-// prepare prepares every statement on tx. Each field is paired with its SQL here and only
-// here.
-func prepare(ctx context.Context, tx *sql.Tx) (statements, error) {
-	var s statements
-	for _, q := range []struct {
-		dst **sql.Stmt
-		sql string
-	}{
-		{&s.insert, `INSERT INTO entries(id, slug, path, hash, size, mtime, first_seen, published, updated,
-	content_changed, declared_updated, title, summary, content_html, authors, categories, removed, seq, held_until,
-	language, published_offset)
-	VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
-		{&s.setContent, `UPDATE entries SET path = ?, hash = ?, size = ?, mtime = ?, published = ?, updated = ?,
-	content_changed = ?, declared_updated = ?, title = ?, summary = ?, content_html = ?, authors = ?,
-	categories = ?, removed = 0, removed_at = NULL, removed_why = NULL, seq = ?, held_until = ?, language = ?,
-	published_offset = ? WHERE row = ?`},
-		{&s.setStat, `UPDATE entries SET size = ?, mtime = ? WHERE row = ?`},
-		{&s.remove, `UPDATE entries SET removed = 1, removed_at = ?, removed_why = ?, seq = ? WHERE row = ? AND removed = 0 AND path = ? RETURNING id, slug, held_until IS NOT NULL`},
-		{&s.byRow, `SELECT ` + storedCols + ` FROM entries WHERE row = ?`},
-		{&s.byID, `SELECT ` + storedCols + ` FROM entries WHERE id = ?`},
-		{&s.byHash, `SELECT ` + storedCols + ` FROM entries WHERE hash = ? ORDER BY removed, seq DESC`},
-		{&s.drafted, `SELECT ` + storedCols + ` FROM entries WHERE path = ? AND removed = 1 AND removed_why = 'draft' ORDER BY seq DESC LIMIT 1`},
-		{&s.putReject, `INSERT INTO rejects(path, size, mtime, reason, rejected_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, reason = excluded.reason, rejected_at = excluded.rejected_at`},
-		{&s.delReject, `DELETE FROM rejects WHERE path = ?`},
-		{&s.setState, `INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`},
-		{&s.due, `SELECT row, id, slug, path, held_until FROM entries WHERE removed = 0 AND held_until IS NOT NULL AND held_until <= ? ORDER BY held_until, row`},
-		{&s.release, `UPDATE entries SET held_until = NULL, seq = ? WHERE row = ? AND held_until IS NOT NULL`},
-	} {
-		st, err := tx.PrepareContext(ctx, q.sql)
-		if err != nil {
-			return statements{}, err
-		}
-		*q.dst = st
-	}
-	return s, nil
-}
-
 // writer applies read results in transactions of batchSize files. Each transaction also stores
 // the change counter, so a crash leaves entries and counter consistent.
 type writer struct {
@@ -96,6 +42,11 @@ type writer struct {
 	ix           *feedIndexer
 	feedsCreated int   // feeds the committed transactions created
 	seqStart     int64 // c.seq when the writer began, for the summary
+
+	began bool // the writer's first transaction is open or done
+	// deferIdx: a first import into an empty catalog, which drops deferredIndexes in its
+	// first transaction and makes them again in its last (deferindex.go).
+	deferIdx bool
 }
 
 // bulkThreshold is the most files a reconcile may touch and still log a line per entry: the
@@ -130,6 +81,7 @@ func (w *writer) start(ctx context.Context) error {
 		return err
 	}
 	w.wc = wc
+	w.deferIdx = w.p.empty && len(w.p.jobs) >= w.c.deferMin
 	return w.begin(ctx)
 }
 
@@ -141,11 +93,20 @@ func (w *writer) end(ctx context.Context) {
 	}
 }
 
-// begin opens the next transaction and prepares the statements on it.
+// begin opens the next transaction and prepares the statements on it. The first one makes
+// again the indexes an unfinished import left dropped (which Open does too, for a crash),
+// before anything is written, and a first import drops them there.
 func (w *writer) begin(ctx context.Context) error {
 	tx, err := w.wc.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin catalog transaction: %w", err)
+	}
+	if !w.began {
+		w.began = true
+		if err := w.deferIndexes(ctx, tx); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if w.stmt, err = prepare(ctx, tx); err != nil {
 		tx.Rollback()
@@ -484,6 +445,9 @@ func (w *writer) finish(ctx context.Context) error {
 		if err := w.setState(ctx, stateParse, w.c.parseSettings()); err != nil {
 			return err
 		}
+	}
+	if err := w.buildDeferred(ctx); err != nil {
+		return err
 	}
 	if err := w.commit(ctx); err != nil {
 		return err
