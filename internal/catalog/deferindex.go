@@ -162,6 +162,14 @@ func (w *writer) buildDeferred(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
+	// CREATE INDEX sorts in memory up to the connection's cache size before it merges runs
+	// from temporary files: with the writer's 32 MiB the sort of feed_entries_latest took
+	// that much again, which the process kept through the render that follows (peak RSS 297
+	// MB rather than 246 at 100,000 articles). A reader's cache is enough for both: the table is
+	// read once in order and the index written in order.
+	if err := w.wc.cache(ctx, readCacheKiB); err != nil {
+		return err
+	}
 	names, err := restoreDeferred(ctx, w.tx)
 	if err != nil {
 		return err
