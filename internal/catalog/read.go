@@ -31,6 +31,7 @@ type task struct {
 	transient bool // the error says nothing about the file's content: retry, do not remember it
 	hash      [32]byte
 	art       *article.Article
+	baseSlug  string // art.BaseSlug(), made by the reading worker rather than the serial writer
 	err       error
 	weight    int64 // its share of maxInFlightBytes
 }
@@ -98,7 +99,9 @@ func (c *Catalog) readFile(ctx context.Context, root *os.Root, t *task) {
 	if t.art, err = article.Parse(abs, data, c.cfg.Article); err != nil {
 		t.fail(err)
 		t.same = false
+		return
 	}
+	t.baseSlug = t.art.BaseSlug()
 }
 
 // openArticle opens rel for reading. Unless links to outside are allowed, it opens through

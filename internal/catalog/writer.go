@@ -240,7 +240,7 @@ func (w *writer) insert(ctx context.Context, t *task) error {
 	// halves the statements per new article on a cold load.
 	held := w.hold(t.rel, published)
 	heldUntil := sql.NullInt64{Int64: published.Unix(), Valid: held}
-	base := art.BaseSlug()
+	base := t.baseSlug
 	offset := publishedOffset(art)
 	seq := w.nextSeq()
 	for n := 1; ; n++ {
