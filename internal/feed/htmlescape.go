@@ -24,12 +24,20 @@ var htmlReplacement = [...]string{
 	'>':  "&gt;",
 }
 
+// htmlEscaped marks the bytes htmlReplacement replaces: one load per byte of text.
+var htmlEscaped = func() (t [256]bool) {
+	for c, r := range htmlReplacement {
+		t[c] = r != ""
+	}
+	return t
+}()
+
 // writeHTMLText writes s escaped for HTML text or a quoted attribute value.
 func writeHTMLText(b *bytes.Buffer, s string) {
 	written := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if int(c) >= len(htmlReplacement) || htmlReplacement[c] == "" {
+		if !htmlEscaped[c] {
 			continue
 		}
 		b.WriteString(s[written:i])

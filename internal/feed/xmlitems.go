@@ -43,23 +43,33 @@ const newlineIndent = "\n                "
 // U+FFFF), the common case, is written without the copy EscapeText's []byte takes; other text
 // is copied into a buffer the writer reuses.
 func (w *xmlWriter) text(s string) {
-	ascii := true
+	var high byte // the bytes ORed: 0x80 set when s is not ASCII
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>',
-			c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE: // U+FFFE, U+FFFF
+		c := s[i]
+		high |= c
+		if xmlLook[c] && (c != 0xEF || i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE) { // EF: U+FFFE, U+FFFF
 			w.escape(s)
 			return
-		case c >= utf8.RuneSelf:
-			ascii = false
 		}
 	}
-	if !ascii && !utf8.ValidString(s) {
+	if high >= utf8.RuneSelf && !utf8.ValidString(s) {
 		w.escape(s)
 		return
 	}
 	w.b.WriteString(s)
 }
+
+// xmlLook marks the bytes text cannot write as they are: controls, markup characters and
+// quotes, and 0xEF, which leads U+FFFE and U+FFFF.
+var xmlLook = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	for _, c := range []byte{'"', '\'', '&', '<', '>', 0xEF} {
+		t[c] = true
+	}
+	return t
+}()
 
 // escape writes s through xml.EscapeText.
 func (w *xmlWriter) escape(s string) {
