@@ -106,3 +106,17 @@ func TestOwnOffsetAndSlug(t *testing.T) {
 		}
 	}
 }
+
+func checkDetectIn(t *testing.T, site, a, b string) {
+	if got, want := DetectLanguageIn(site, a, b), DetectLanguageFor(a+"\n"+b, site); got != want {
+		t.Errorf("DetectLanguageIn(%q, %q, %q) = %q, DetectLanguageFor of the joined text %q", site, a, b, got, want)
+	}
+}
+
+// FuzzDetectLanguageIn: judging a title and a summary apart is judging them joined.
+func FuzzDetectLanguageIn(f *testing.F) {
+	f.Add("ko", "Seoul 서울", "summary ภาษาไทย")
+	f.Add("en", "東京の天気", "")
+	f.Add("th", "", "Ελληνικά text")
+	f.Fuzz(checkDetectIn)
+}

@@ -419,14 +419,14 @@ func (r *Renderer) prepare(e *catalog.Entry, content bool) (item, error) {
 }
 
 // entryLanguage is the language an entry is shown in: its own when it declared one or its
-// script names one that is not the site's (article.DetectLanguageFor), else the site's.
+// script names one that is not the site's (article.DetectLanguageIn), else the site's.
 // Entries stored without a language (Latin-script ones, and all stored before languages were
 // recorded) are judged by their script here, so that they need no re-reading. A bare detected
 // tag ("ko") yields to the site's fuller tag for the same language ("ko-KR").
 func (r *Renderer) entryLanguage(e *catalog.Entry) string {
 	lang := e.Language
 	if lang == "" {
-		lang = article.DetectLanguageFor(e.Title+"\n"+e.Summary, r.site.Language)
+		lang = article.DetectLanguageIn(r.site.Language, e.Title, e.Summary)
 	}
 	if lang == "" || !langShape(lang) ||
 		(!strings.Contains(lang, "-") && article.SameLanguage(lang, r.site.Language)) {
