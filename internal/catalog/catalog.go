@@ -84,7 +84,7 @@ type Catalog struct {
 	path      string // the SQLite file, absolute
 	authority string
 	db        *sql.DB
-	stmts     stmts // prepared once (stmts.go)
+	stmts     stmtCache // readers' statements, prepared once
 	lock      *os.File
 	log       *slog.Logger
 	now       func() time.Time

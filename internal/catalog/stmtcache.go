@@ -7,24 +7,25 @@ import (
 	"sync"
 )
 
-// stmts are statements prepared once for the catalog's life. database/sql prepares a
-// *sql.Stmt on each connection that runs it and keeps it there, where db.QueryContext parses
-// and plans the SQL anew on every call.
-type stmts struct {
+// stmtCache holds readers' statements, prepared once for the catalog's life (the writer's
+// are prepared per transaction, statements.go). database/sql prepares a *sql.Stmt on each
+// connection that runs it and keeps it there, where db.QueryContext parses and plans the SQL
+// anew on every call.
+type stmtCache struct {
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt
 	closed bool
 }
 
-// errStmtsClosed is returned after close: the catalog is closed.
-var errStmtsClosed = errors.New("catalog closed")
+// errStmtCacheClosed is returned after close: the catalog is closed.
+var errStmtCacheClosed = errors.New("catalog closed")
 
 // get returns q prepared on db.
-func (s *stmts) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
+func (s *stmtCache) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, errStmtsClosed
+		return nil, errStmtCacheClosed
 	}
 	if st := s.m[q]; st != nil {
 		return st, nil
@@ -41,7 +42,7 @@ func (s *stmts) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error
 }
 
 // close closes every statement; get fails from then on.
-func (s *stmts) close() error {
+func (s *stmtCache) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
