@@ -89,24 +89,10 @@ func (f *freshDir) flushIfFull(n int) error {
 	return f.flushLocked()
 }
 
-// flushLocked records the pending pages in the manifest, which is before they appear (at the
-// rename), and makes them durable, or, where one syncfs covers every file (syncsAll), leaves
-// that to commit: until the rename no page is visible, so none needs to be durable sooner,
-// and a syncfs per batch held every page worker up while it waited on the disk.
+// flushLocked records the pending pages (recordHidden); commit's syncfs covers them where
+// syncsAll.
 func (f *freshDir) flushLocked() error {
-	if len(f.pending) == 0 {
-		return nil
-	}
-	if !syncsAll {
-		if err := makeDurable(f.tmp, f.pending); err != nil {
-			return fmt.Errorf("output %s: flush to disk: %w", f.tmp, err)
-		}
-	}
-	names := make([]string, len(f.pending))
-	for i, st := range f.pending {
-		names[i] = st.name
-	}
-	if err := f.man.Record(names...); err != nil {
+	if err := recordHidden(f.man, f.tmp, f.pending); err != nil {
 		return err
 	}
 	f.pending = f.pending[:0]

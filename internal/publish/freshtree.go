@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,18 +34,17 @@ func newFreshTree(root string) freshTree {
 // already (an output whose pages folder was emptied keeps its other files).
 func (t *freshTree) stage(man *manifest.Manifest, name string, data []byte) (bool, error) {
 	dst := filepath.Join(t.root, filepath.FromSlash(name))
-	if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, data) {
-		if !man.Owns(name) {
-			// Feedpub's bytes, unrecorded (a directory taken over with --force), as the
-			// stager does: recorded, so that a later removal deletes it.
+	same, adopt, err := sameOutput(man, name, dst, data)
+	if err != nil {
+		return false, err
+	}
+	if same {
+		if adopt {
 			t.mu.Lock()
 			t.pending = append(t.pending, staged{name: name})
 			t.mu.Unlock()
 		}
 		return false, nil
-	}
-	if err := man.MayWrite(name); err != nil {
-		return false, err
 	}
 	p := filepath.Join(t.tmp, filepath.FromSlash(name))
 	dir := filepath.Dir(p)
@@ -68,24 +66,14 @@ func (t *freshTree) stage(man *manifest.Manifest, name string, data []byte) (boo
 	return true, nil
 }
 
-// flushIfFull records the pending files in the manifest once n are pending, before they can
-// appear, and, where one syncfs does not cover every file (syncsAll), makes them durable.
+// flushIfFull records the pending files once n are pending (recordHidden).
 func (t *freshTree) flushIfFull(man *manifest.Manifest, n int) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.pending) < n || len(t.pending) == 0 {
+	if len(t.pending) < n {
 		return nil
 	}
-	if !syncsAll {
-		if err := makeDurable(t.tmp, t.pending); err != nil {
-			return fmt.Errorf("output %s: flush to disk: %w", t.tmp, err)
-		}
-	}
-	names := make([]string, len(t.pending))
-	for i, st := range t.pending {
-		names[i] = st.name
-	}
-	if err := man.Record(names...); err != nil {
+	if err := recordHidden(man, t.tmp, t.pending); err != nil {
 		return err
 	}
 	t.pending = t.pending[:0]

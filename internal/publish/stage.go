@@ -39,24 +39,58 @@ func newStager(root string, man *manifest.Manifest) *stager {
 	return &stager{root: root, man: man, dirs: map[string]bool{}}
 }
 
+// sameOutput reports whether dst, the output file name, holds exactly data already: unchanged
+// files keep their mtime, so CDNs and rsync see no change. adopt says the bytes are feedpub's
+// but man does not name them (a directory taken over with --force): the caller records name,
+// so that a later removal of its article deletes it. When dst differs, name must be one man
+// lets feedpub write. man may be nil (no manifest).
+func sameOutput(man *manifest.Manifest, name, dst string, data []byte) (same, adopt bool, err error) {
+	if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, data) {
+		return true, man != nil && !man.Owns(name), nil
+	}
+	if man != nil {
+		if err := man.MayWrite(name); err != nil {
+			return false, false, err
+		}
+	}
+	return false, false, nil
+}
+
+// recordHidden makes files, written into the hidden directory dir, durable and records them
+// in man, before a rename can make them visible; where one syncfs at the rename covers every
+// file (syncsAll) it leaves durability to that: until then no file is visible, and a syncfs
+// per batch held every page worker up while it waited on the disk.
+func recordHidden(man *manifest.Manifest, dir string, files []staged) error {
+	if len(files) == 0 {
+		return nil
+	}
+	if !syncsAll {
+		if err := makeDurable(dir, files); err != nil {
+			return fmt.Errorf("output %s: flush to disk: %w", dir, err)
+		}
+	}
+	names := make([]string, len(files))
+	for i, st := range files {
+		names[i] = st.name
+	}
+	return man.Record(names...)
+}
+
 // stage writes data as the next version of root/name, unless the file already holds exactly
-// data: unchanged files keep their mtime, so CDNs and rsync see no change.
+// data (sameOutput).
 func (s *stager) stage(name string, data []byte) (changed bool, err error) {
 	dst := filepath.Join(s.root, filepath.FromSlash(name))
-	if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, data) {
-		if s.man != nil && !s.man.Owns(name) {
-			// Feedpub's bytes, unrecorded (a directory taken over with --force): record it so a
-			// later removal of its article deletes it.
+	same, adopt, err := sameOutput(s.man, name, dst, data)
+	if err != nil {
+		return false, err
+	}
+	if same {
+		if adopt {
 			s.mu.Lock()
 			s.pending = append(s.pending, staged{name: name})
 			s.mu.Unlock()
 		}
 		return false, nil
-	}
-	if s.man != nil {
-		if err := s.man.MayWrite(name); err != nil {
-			return false, err
-		}
 	}
 	dir := filepath.Dir(dst)
 	s.mu.Lock()
