@@ -7,7 +7,7 @@ import (
 
 // An article page is written by hand rather than through html/template: a cold build renders
 // one per article, and the template's reflective execution was most of Page's time. writeArticle
-// writes, byte for byte, what templates/article.html (with head.html) writes for the same
+// writes, byte for byte, what testdata/templates/article.html (with head.html) writes for the same
 // pageData, escaping each value as html/template does in its context (htmlescape.go);
 // TestArticleMatchesTemplate and FuzzArticle hold it to the template, which stays the
 // reference and still renders the index pages.

@@ -15,13 +15,11 @@ import (
 // writes with html/template.
 func checkArticle(t *testing.T, r *Renderer, d *pageData) {
 	t.Helper()
-	var want, got bytes.Buffer
-	if err := r.tmpl.ExecuteTemplate(&want, "article.html", d); err != nil {
-		t.Fatal(err)
-	}
+	want := execRef(t, "article.html", d)
+	var got bytes.Buffer
 	writeArticle(&got, d)
-	if got.String() != want.String() {
-		t.Errorf("writeArticle differs from article.html:\n got %q\nwant %q", got.String(), want.String())
+	if got.String() != want {
+		t.Errorf("writeArticle differs from article.html:\n got %q\nwant %q", got.String(), want)
 	}
 }
 
@@ -36,12 +34,8 @@ func checkPage(t *testing.T, r *Renderer, e catalog.Entry) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want bytes.Buffer
-	if err := r.tmpl.ExecuteTemplate(&want, "article.html", &d); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(page.Body, want.Bytes()) {
-		t.Errorf("Page(%q) differs from article.html:\n got %q\nwant %q", e.Slug, page.Body, want.Bytes())
+	if want := execRef(t, "article.html", &d); string(page.Body) != want {
+		t.Errorf("Page(%q) differs from article.html:\n got %q\nwant %q", e.Slug, page.Body, want)
 	}
 }
 

@@ -7,7 +7,6 @@ package feed
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"net/url"
 	"slices"
 	"strings"
@@ -105,7 +104,6 @@ type Renderer struct {
 	site    Site
 	base    *url.URL
 	author  article.Author // Site.Author with its Name defaulted
-	tmpl    *template.Template
 	rssURL  string
 	atomURL string
 	jsonURL string
@@ -264,9 +262,6 @@ func New(site Site) (*Renderer, error) {
 	switch site.FeedID {
 	case site.BaseURL, r.rssURL, r.atomURL, r.jsonURL, site.BaseURL + NameIndex, site.BaseURL + NameIcon:
 		return nil, fmt.Errorf("feed: feed id %q must differ from the site's links", site.FeedID)
-	}
-	if r.tmpl, err = parseTemplates(); err != nil {
-		return nil, fmt.Errorf("feed: templates: %w", err)
 	}
 	return r, nil
 }

@@ -9,11 +9,11 @@ import (
 // An index page (a feed's index.html and each archive page's) is written by hand, as article
 // pages are (articlepage.go): html/template's reflective execution of the page around the list
 // was a third of the page's time, and the list, written apart for the template, was copied
-// twice more. writeIndex writes, byte for byte, what templates/index.html writes for the same
+// twice more. writeIndex writes, byte for byte, what testdata/templates/index.html writes for the same
 // pageData with the list entryList made; TestIndexMatchesTemplate and FuzzIndex hold it to
 // the template, which stays the reference.
 
-// writeIndex writes the index page of d listing items (d.List is not read).
+// writeIndex writes the index page of d listing items.
 func writeIndex(b *bytes.Buffer, d *pageData, items []item) {
 	b.WriteString("<!DOCTYPE html>\n<html")
 	if d.Lang != "" {

@@ -12,14 +12,11 @@ import (
 func checkIndex(t *testing.T, r *Renderer, ci *chanInfo, related []Related, items []item) {
 	t.Helper()
 	d := r.indexData(ci, related)
-	d.List = entryList(items, d.Lang)
-	var want, got bytes.Buffer
-	if err := r.tmpl.ExecuteTemplate(&want, "index.html", &d); err != nil {
-		t.Fatal(err)
-	}
+	want := execRef(t, "index.html", indexView{&d, entryList(items, d.Lang)})
+	var got bytes.Buffer
 	writeIndex(&got, &d, items)
-	if got.String() != want.String() {
-		t.Errorf("writeIndex differs from index.html:\n got %q\nwant %q", got.String(), want.String())
+	if got.String() != want {
+		t.Errorf("writeIndex differs from index.html:\n got %q\nwant %q", got.String(), want)
 	}
 }
 

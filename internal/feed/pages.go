@@ -2,7 +2,6 @@ package feed
 
 import (
 	"bytes"
-	"embed"
 	"html/template"
 	"strings"
 	"time"
@@ -10,15 +9,9 @@ import (
 	"github.com/feedpub/feedpub/internal/catalog"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-func parseTemplates() (*template.Template, error) {
-	return template.ParseFS(templateFS, "templates/*.html")
-}
-
-// pageData is what both page templates see. Every URL in it is absolute, like in the feeds,
-// so a saved or proxied page still links correctly.
+// pageData is what the page writers (articlepage.go, indexpage.go) write, and what the
+// templates they are held to (testdata/templates, the reference) see. Every URL in it is
+// absolute, like in the feeds, so a saved or proxied page still links correctly.
 type pageData struct {
 	Lang            string // the page's language: the article's on its page, the site's on the index
 	Words           *words // the fixed texts in Lang
@@ -31,11 +24,10 @@ type pageData struct {
 	SiteDescription string
 	HomeURL         string
 	Feeds           feedLinks
-	List            template.HTML // index only, for the template (writeIndex writes the entries itself)
-	Entry           *pageEntry    // article only
-	Heading         string        // index only: the feed's title
-	Older, Newer    string        // index only: the neighbouring archive pages (Newer may be the index)
-	Related         []pageLink    // index only: the feeds it lists (the root: its sections)
+	Entry           *pageEntry // article only
+	Heading         string     // index only: the feed's title
+	Older, Newer    string     // index only: the neighbouring archive pages (Newer may be the index)
+	Related         []pageLink // index only: the feeds it lists (the root: its sections)
 }
 
 type pageLink struct{ Title, URL string }
@@ -68,13 +60,6 @@ type pageEntry struct {
 type pageTime struct {
 	Machine string // RFC 3339, for <time datetime>
 	Human   string
-}
-
-// Element is the <time> element. It is built here because html/template writes the "+" of an
-// offset as "&#43;" in attributes, which is valid but defeats every reader of the page source;
-// Machine holds only digits, "-", ":", "+", "T" and "Z", and Human is escaped.
-func (p pageTime) Element() template.HTML {
-	return template.HTML(`<time datetime="` + p.Machine + `">` + template.HTMLEscapeString(p.Human) + `</time>`)
 }
 
 // newPageTime shows t in zone, as w's language writes a date and time; the machine form
