@@ -12,8 +12,9 @@ import (
 // TestArticleMatchesTemplate and FuzzArticle hold it to the template, which stays the
 // reference and still renders the index pages.
 
-// writeArticle writes the article page of d, whose Entry must be set.
-func writeArticle(b *bytes.Buffer, d *pageData) {
+// writePageStart writes what head.html and both pages write before the body's content: the
+// doctype, <html> with its language, the head, and "<body>".
+func writePageStart(b *bytes.Buffer, d *pageData) {
 	b.WriteString("<!DOCTYPE html>\n<html")
 	if d.Lang != "" {
 		b.WriteString(` lang="`)
@@ -22,11 +23,24 @@ func writeArticle(b *bytes.Buffer, d *pageData) {
 	}
 	b.WriteString(">\n<head>\n")
 	writeHead(b, d)
-	b.WriteString("\n</head>\n<body>\n<nav><a href=\"")
+	b.WriteString("\n</head>\n<body>")
+}
+
+// writeHomeLink writes the <nav> back to the site's home page.
+func writeHomeLink(b *bytes.Buffer, d *pageData) {
+	b.WriteString(`<nav><a href="`)
 	writeHTMLURL(b, d.HomeURL)
 	b.WriteString(`">← `)
 	writeHTMLText(b, d.SiteTitle)
-	b.WriteString("</a></nav>\n<main>\n<article>")
+	b.WriteString("</a></nav>")
+}
+
+// writeArticle writes the article page of d, whose Entry must be set.
+func writeArticle(b *bytes.Buffer, d *pageData) {
+	writePageStart(b, d)
+	b.WriteByte('\n')
+	writeHomeLink(b, d)
+	b.WriteString("\n<main>\n<article>")
 	if e := d.Entry; e != nil {
 		b.WriteString("\n<header>\n<h1>")
 		writeHTMLText(b, e.Title)

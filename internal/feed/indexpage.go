@@ -15,15 +15,8 @@ import (
 
 // writeIndex writes the index page of d listing items.
 func writeIndex(b *bytes.Buffer, d *pageData, items []item) {
-	b.WriteString("<!DOCTYPE html>\n<html")
-	if d.Lang != "" {
-		b.WriteString(` lang="`)
-		writeHTMLText(b, d.Lang)
-		b.WriteByte('"')
-	}
-	b.WriteString(">\n<head>\n")
-	writeHead(b, d)
-	b.WriteString("\n</head>\n<body>\n<header>\n<h1>")
+	writePageStart(b, d)
+	b.WriteString("\n<header>\n<h1>")
 	writeHTMLText(b, d.Heading)
 	b.WriteString("</h1>")
 	if d.Description != "" {
@@ -32,11 +25,8 @@ func writeIndex(b *bytes.Buffer, d *pageData, items []item) {
 		b.WriteString("</p>")
 	}
 	if d.Canonical != d.HomeURL {
-		b.WriteString("\n<nav><a href=\"")
-		writeHTMLURL(b, d.HomeURL)
-		b.WriteString(`">← `)
-		writeHTMLText(b, d.SiteTitle)
-		b.WriteString("</a></nav>")
+		b.WriteByte('\n')
+		writeHomeLink(b, d)
 	}
 	b.WriteString("\n</header>")
 	if len(d.Related) > 0 {

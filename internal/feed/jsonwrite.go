@@ -35,16 +35,7 @@ func (w *jsonWriter) pop(c byte) {
 	w.b.WriteByte(c)
 }
 
-func (w *jsonWriter) newline(depth int) {
-	if 1+2*depth <= len(newlineIndent) {
-		w.b.WriteString(newlineIndent[:1+2*depth])
-		return
-	}
-	w.b.WriteByte('\n')
-	for range depth {
-		w.b.WriteString("  ")
-	}
-}
+func (w *jsonWriter) newline(depth int) { writeIndent(&w.b, depth) }
 
 // next starts a member of the innermost object or array.
 func (w *jsonWriter) next() {

@@ -23,14 +23,18 @@ type xmlWriter struct {
 }
 
 // indent starts a new line at depth.
-func (w *xmlWriter) indent(depth int) {
+func (w *xmlWriter) indent(depth int) { writeIndent(&w.b, depth) }
+
+// writeIndent starts a new line indented by two spaces per depth, as encoding/xml's and
+// encoding/json's Indent("", "  ") do.
+func writeIndent(b *bytes.Buffer, depth int) {
 	if 1+2*depth <= len(newlineIndent) {
-		w.b.WriteString(newlineIndent[:1+2*depth])
+		b.WriteString(newlineIndent[:1+2*depth])
 		return
 	}
-	w.b.WriteByte('\n')
+	b.WriteByte('\n')
 	for range depth {
-		w.b.WriteString("  ")
+		b.WriteString("  ")
 	}
 }
 
