@@ -15,12 +15,12 @@ import (
 // hash; each feed's members by date), so every insert went to a random page of it, and with
 // them the writer's pages outgrew its cache. Without them (and the two m08 dropped) the
 // writer of a first import of 100,000 articles took 5.5 s of CPU rather than 11.3 s, 0.55 s
-// of it building them at the end (CREATE INDEX sorts). None is used while an import runs: entries_hash finds moved and returning articles,
-// which a catalog with no entries cannot have (plan.reclaimable), and feed_entries_latest
-// lists a feed's newest members, which without it costs a walk of that feed's rows in
-// feed_entries' primary key, not a scan of the entries. Every index a uniqueness rule, a
-// lookup of the import itself (entries_seq for the page walk's Each, the id and slug
-// indexes for new entries) or a stat scan relies on stays.
+// of it building them at the end (CREATE INDEX sorts). None is used while an import runs:
+// entries_hash finds moved and returning articles, which a catalog with no entries cannot
+// have (plan.reclaimable), and feed_entries_latest lists a feed's newest members, which
+// without it costs a walk of that feed's rows in feed_entries' primary key, not a scan of the
+// entries. Every index a uniqueness rule, a lookup of the import itself (entries_seq for the
+// page walk's Each, the id and slug indexes for new entries) or a stat scan relies on stays.
 var deferredIndexes = []string{"entries_hash", "feed_entries_latest"}
 
 // deferMinJobs is the fewest files a first import must read for it to defer the indexes: one
